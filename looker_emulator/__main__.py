@@ -1,0 +1,34 @@
+"""python -m looker_emulator --port 19999 [--seed N] [--latency-ms N]: serve a stand-in Looker instance."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from .server import RunningEmulator
+from .state import Config
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse arguments and serve until interrupted."""
+    parser = argparse.ArgumentParser(prog="python -m looker_emulator", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=19999)
+    parser.add_argument("--seed", type=int, default=7, help="sample data seed (default 7)")
+    parser.add_argument("--latency-ms", type=int, default=0, help="added to every query run (default 0)")
+    parser.add_argument("--client-id", default=Config.client_id)
+    parser.add_argument("--client-secret", default=Config.client_secret)
+    args = parser.parse_args(argv)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    config = Config(client_id=args.client_id, client_secret=args.client_secret, seed=args.seed,
+                    latency_ms=args.latency_ms)
+    emulator = RunningEmulator(config, host=args.host, port=args.port)
+    print(f"Looker emulator serving API 4.0 on {emulator.url}  (client id {config.client_id})", flush=True)
+    try:
+        emulator.server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,87 @@
+"""Helpers every emulator route shares: Looker's JSON and error bodies, and the per-operation hook."""
+
+from __future__ import annotations
+
+import socket
+import time
+from functools import wraps
+
+import orjson
+from flask import Response, current_app, g, request
+
+from .state import Fault, State
+
+DOCS = "http://localhost/looker-emulator/docs"  # deliberately not Looker's /r/err/ pattern (no SDK doc lookups)
+
+
+def state() -> State:
+    """Return the emulator state of the current app."""
+    return current_app.extensions["looker_emulator"]
+
+
+def json_response(payload, status: int = 200, headers: dict | None = None) -> Response:
+    """Return a JSON response the way Looker sends one."""
+    return Response(orjson.dumps(payload), status=status, headers=headers,
+                    content_type="application/json; charset=utf-8")
+
+
+def error(status: int, message: str, errors: list[dict] | None = None, headers: dict | None = None) -> Response:
+    """Return Looker's error body: `Error`, or `ValidationError` when there are field errors."""
+    body = {"message": message, "documentation_url": f"{DOCS}/{status}"}
+    if errors is not None:
+        body["errors"] = [{**e, "documentation_url": f"{DOCS}/{status}"} for e in errors]
+    return json_response(body, status, headers)
+
+
+def operation(name: str, auth: bool = True):
+    """Name a route by its Looker operationId, count it, apply faults, and require a token."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            g.operation = name
+            for fault in state().record_call(name):
+                if fault.latency_ms:
+                    time.sleep(fault.latency_ms / 1000)
+                if fault.drop:
+                    sock = request.environ.get("werkzeug.socket")
+                    if sock is not None:
+                        sock.shutdown(socket.SHUT_RDWR)
+                    return Response(b"", 200)
+                if fault.status:
+                    return _fault_response(fault)
+            if auth and not _authorised():
+                return error(401, "Requires authentication.")
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def _fault_response(fault: Fault) -> Response:
+    headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after else None
+    if fault.body == "html":
+        page = f"<html><body><h1>{fault.status} Server Error</h1></body></html>"
+        return Response(page, fault.status, headers=headers, content_type="text/html")
+    if fault.body == "garbage":
+        return Response(b"\x00{not json", fault.status, headers=headers, content_type="application/json")
+    messages = {401: "Requires authentication.", 403: "Forbidden", 404: "Not found", 429: "Too Many Requests"}
+    return error(fault.status, messages.get(fault.status, "Internal server error"), headers=headers)
+
+
+def _authorised() -> bool:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return scheme.lower() in ("bearer", "token") and state().token_valid(token.strip())
+
+
+def body_json() -> dict:
+    """Parse the request body as JSON whatever its Content-Type (the SDK sometimes mislabels it)."""
+    raw = request.get_data()
+    if not raw:
+        return {}
+    try:
+        parsed = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
