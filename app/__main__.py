@@ -1,0 +1,48 @@
+"""python -m app [--demo] | python -m app check: serve the API, or check the Looker connection."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def serve() -> None:
+    """Run gunicorn with the project's gunicorn.conf.py, exactly as the `gunicorn` command does."""
+    from gunicorn.app.wsgiapp import WSGIApplication
+
+    sys.argv = ["gunicorn", "--config", str(ROOT / "gunicorn.conf.py"), "--chdir", str(ROOT)]
+    WSGIApplication("%(prog)s [OPTIONS]").run()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Dispatch the command line."""
+    parser = argparse.ArgumentParser(prog="python -m app", description="Looker Proxy")
+    parser.add_argument("command", nargs="?", choices=["serve", "check"], default="serve")
+    parser.add_argument("--demo", action="store_true", help="start the bundled Looker emulator and use it")
+    args = parser.parse_args(argv)
+
+    from .config import ConfigError, Settings
+
+    if args.command == "check":
+        from .check import run_check
+
+        return run_check(os.environ)
+    if args.demo:
+        from .demo import start_demo
+
+        start_demo(os.environ)
+    try:
+        Settings.from_env()
+    except ConfigError as exc:
+        print(f"looker-proxy: {exc}", file=sys.stderr)
+        return 2
+    serve()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

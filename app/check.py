@@ -1,0 +1,50 @@
+"""python -m app check: validate the settings, log in to Looker, and say precisely what is wrong."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from .config import ConfigError, Settings
+from .errors import ApiError
+from .looker import LookerClient, LookerHTTPError, LookerNetworkError
+
+ADVICE = {
+    "timeout": "Looker did not answer within LOOKERSDK_TIMEOUT; check the host, the API port and firewalls.",
+    "tls": "TLS verification failed; for a private CA set REQUESTS_CA_BUNDLE (LOOKERSDK_VERIFY_SSL=false only "
+           "for testing).",
+}
+
+
+def _diagnose(exc: Exception, settings: Settings) -> str:
+    if isinstance(exc, LookerNetworkError):
+        if exc.kind in ADVICE:
+            return ADVICE[exc.kind]
+        return (f"Cannot reach {settings.looker_base_url}: {exc}. Check LOOKERSDK_BASE_URL; self-hosted Looker "
+                "serves its API on another port (often 19999, set LOOKER_PORT).")
+    if isinstance(exc, LookerHTTPError):
+        if exc.is_login and exc.status in (401, 403, 404):
+            return ("Looker refused the credentials: check LOOKERSDK_CLIENT_ID and LOOKERSDK_CLIENT_SECRET "
+                    "(Admin > Users > Edit Keys for the API user).")
+        if exc.status == 404:
+            return (f"{settings.looker_base_url} answers, but not with Looker API 4.0: the API may be disabled or "
+                    "on another port (self-hosted: often 19999, set LOOKER_PORT).")
+        return f"Looker answered with status {exc.status}."
+    return f"Looker's answer could not be read ({type(exc).__name__}): is LOOKERSDK_BASE_URL really a Looker host?"
+
+
+def run_check(env: Mapping[str, str], out=print) -> int:
+    """Check configuration and connection; print one line; return the exit status."""
+    try:
+        settings = Settings.from_env(env, allow_anonymous=True)
+    except ConfigError as exc:
+        out(f"Configuration problem: {exc}")
+        return 1
+    client = LookerClient(settings, pool_size=2)
+    try:
+        client.sdk.auth.authenticate({})
+        user = client.sdk.me(fields="display_name,email")
+    except (LookerHTTPError, LookerNetworkError, ApiError, Exception) as exc:  # noqa: BLE001 - diagnose all
+        out(f"Cannot connect to Looker: {_diagnose(exc, settings)}")
+        return 1
+    out(f"Connected to Looker as {user.display_name} ({user.email})")
+    return 0

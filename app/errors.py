@@ -1,0 +1,95 @@
+"""One error shape for the whole service: RFC 9457 problem+json, built here and nowhere else.
+
+    400 invalid_request         malformed JSON, wrong types, missing fields, limit over MAX_ROWS, unknown format
+    401 unauthorized            no or bad client credentials (with WWW-Authenticate: Bearer)
+    403 forbidden               model not allowed, or Looker refuses the service account
+    404 not_found               unknown route, Look, dashboard, model, explore, task, metric or report
+    405 method_not_allowed      with Allow
+    413 payload_too_large       body over 64 KiB
+    415 unsupported_media_type  a body that is not JSON where JSON is expected
+    422 looker_validation       Looker rejected the query; its messages in `errors`
+    429 rate_limited            with Retry-After
+    500 internal_error          a bug of ours; logged with its traceback, never shown
+    502 looker_error            Looker answered 5xx or garbage, or refused the service account's credentials
+    503 looker_unavailable      Looker unreachable or rate-limiting us (with Retry-After)
+    504 looker_timeout          a Looker call ran past LOOKERSDK_TIMEOUT
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response, g
+from werkzeug.exceptions import HTTPException
+
+CODES = {400: "invalid_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+         405: "method_not_allowed", 413: "payload_too_large", 415: "unsupported_media_type",
+         422: "looker_validation", 429: "rate_limited", 500: "internal_error", 502: "looker_error",
+         503: "looker_unavailable", 504: "looker_timeout"}
+TITLES = {400: "Invalid request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
+          405: "Method not allowed", 413: "Payload too large", 415: "Unsupported media type",
+          422: "Looker rejected the query", 429: "Too many requests", 500: "Internal error",
+          502: "Looker error", 503: "Looker unavailable", 504: "Looker timeout"}
+PROBLEM_JSON = "application/problem+json"
+
+
+class ApiError(Exception):
+    """An error a view or the Looker client raises; the handler turns it into problem+json."""
+
+    def __init__(self, status: int, detail: str, *, errors: list[dict] | None = None,
+                 headers: dict[str, str] | None = None, code: str | None = None):
+        super().__init__(detail)
+        self.status, self.detail, self.errors = status, detail, errors
+        self.headers = headers or {}
+        self.code = code or CODES.get(status, "error")
+
+
+def invalid(detail: str, errors: list[dict] | None = None) -> ApiError:
+    """Return a 400 naming what is wrong with the request."""
+    return ApiError(400, detail, errors=errors)
+
+
+def problem_body(status: int, detail: str, code: str | None = None, errors: list[dict] | None = None) -> dict:
+    """Return the problem object; dashboard tiles embed it as their `error`."""
+    code = code or CODES.get(status, "error")
+    body = {"type": f"/docs#{code}", "title": TITLES.get(status, "Error"), "status": status, "detail": detail,
+            "code": code, "request_id": g.get("request_id")}
+    if errors is not None:
+        body["errors"] = errors
+    return body
+
+
+def _problem(response: Response, status: int, detail: str, code: str | None, errors: list[dict] | None):
+    from flask import json
+
+    response.status_code = status
+    response.set_data(json.dumps(problem_body(status, detail, code, errors)))
+    response.content_type = PROBLEM_JSON
+    response.headers["Cache-Control"] = "no-store"
+    for name in ("ETag", "Last-Modified", "Age"):
+        response.headers.pop(name, None)
+    return response
+
+
+def _http_error(exc: HTTPException):
+    response = exc.get_response()  # keeps Werkzeug's own headers: Allow on 405, Retry-After on 429/503
+    status = exc.code or 500
+    detail = exc.description or TITLES.get(status, "Error")
+    if status == 500:
+        detail = "The service hit an unexpected error; it has been logged with the request id."
+    elif status == 413:
+        detail = "The request body is larger than 64 KiB."
+    elif status == 401:
+        response.headers["WWW-Authenticate"] = "Bearer"
+    return _problem(response, status, detail, None, None)
+
+
+def _api_error(exc: ApiError):
+    response = Response(headers=exc.headers)
+    if exc.status == 401:
+        response.headers["WWW-Authenticate"] = "Bearer"
+    return _problem(response, exc.status, exc.detail, exc.code, exc.errors)
+
+
+def init_app(app: Flask) -> None:
+    """Register the two handlers every error goes through."""
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(ApiError, _api_error)

@@ -1,0 +1,36 @@
+"""gunicorn settings for production and the Replit deployment: `gunicorn` with no arguments uses this file."""
+
+import os
+import sys
+
+wsgi_app = "app:create_app()"  # each worker builds its own app and Looker client after the fork
+bind = f"0.0.0.0:{os.environ.get('PORT', '3000')}"
+worker_class = "gthread"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+timeout = 60  # gthread heartbeat only; each Looker call is bounded by LOOKERSDK_TIMEOUT
+graceful_timeout = 20
+keepalive = 5
+preload_app = False
+max_requests = 5000
+max_requests_jitter = 500
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+control_socket_disable = True
+accesslog = None  # the app logs one structured line per request itself
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info")
+
+
+def on_starting(server):
+    """Refuse to start, with one line naming the variable, when the settings are incomplete."""
+    from app.config import ConfigError, Settings
+    from app.logs import configure_logging
+
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        print(f"looker-proxy: {exc}", file=sys.stderr, flush=True)
+        sys.exit(2)
+    configure_logging(settings.log_level)
+    if settings.allow_anonymous and not settings.api_keys:
+        server.log.warning("ALLOW_ANONYMOUS is on: anyone who can reach this service can query Looker")

@@ -1,0 +1,6 @@
+{ pkgs }: {
+  deps = [
+    pkgs.python311
+    pkgs.cacert
+  ];
+}
