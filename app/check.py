@@ -15,13 +15,28 @@ ADVICE = {
 }
 
 
-def _diagnose(exc: Exception, settings: Settings) -> str:
+def _speaks_api_4(client: LookerClient) -> bool:
+    """Ask the unauthenticated /versions endpoint whether this host serves Looker API 4.0."""
+    url = f"{client.settings.looker_base_url}/api/4.0/versions"  # the SDK's versions() would log in first
+    try:
+        reply = client.sdk.transport.session.get(url, timeout=client.settings.looker_timeout)
+        return any(v.get("version") == "4.0" for v in reply.json().get("supported_versions") or [])
+    except Exception:  # noqa: BLE001 - any failure means "not a Looker API we can use"
+        return False
+
+
+def _diagnose(exc: Exception, settings: Settings, client: LookerClient) -> str:
     if isinstance(exc, LookerNetworkError):
         if exc.kind in ADVICE:
             return ADVICE[exc.kind]
-        return (f"Cannot reach {settings.looker_base_url}: {exc}. Check LOOKERSDK_BASE_URL; self-hosted Looker "
-                "serves its API on another port (often 19999, set LOOKER_PORT).")
+        hint = "check the host name in LOOKERSDK_BASE_URL" if "resolve" in str(exc) else (
+            "check LOOKERSDK_BASE_URL; self-hosted Looker serves its API on another port (often 19999, "
+            "set LOOKER_PORT)")
+        return f"Cannot reach {settings.looker_base_url}: {exc}; {hint}."
     if isinstance(exc, LookerHTTPError):
+        if exc.is_login and exc.status == 404 and not _speaks_api_4(client):
+            return (f"{settings.looker_base_url} answers, but not with Looker API 4.0: the API may be disabled, "
+                    "or on another port (self-hosted: often 19999, set LOOKER_PORT).")
         if exc.is_login and exc.status in (401, 403, 404):
             return ("Looker refused the credentials: check LOOKERSDK_CLIENT_ID and LOOKERSDK_CLIENT_SECRET "
                     "(Admin > Users > Edit Keys for the API user).")
@@ -44,7 +59,7 @@ def run_check(env: Mapping[str, str], out=print) -> int:
         client.sdk.auth.authenticate({})
         user = client.sdk.me(fields="display_name,email")
     except (LookerHTTPError, LookerNetworkError, ApiError, Exception) as exc:  # noqa: BLE001 - diagnose all
-        out(f"Cannot connect to Looker: {_diagnose(exc, settings)}")
+        out(f"Cannot connect to Looker: {_diagnose(exc, settings, client)}")
         return 1
     out(f"Connected to Looker as {user.display_name} ({user.email})")
     return 0

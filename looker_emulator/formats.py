@@ -69,8 +69,9 @@ def render(result: Result, fmt: str, query: dict) -> bytes:
         pivots = [{"key": key, "is_total": False, "sort_values": {},
                    "data": dict(zip([p.name for p in result.pivots], key.split("|FIELD|"), strict=True))}
                   for key in result.pivot_keys]
-        metadata = {"big_query_metadata": {}, "fields": fields, "pivots": pivots, "has_subtotals": False,
-                    "has_totals": False, "columns_truncated": False, "filter_expression": "",
+        metadata = {"big_query_metadata": {"total_bytes_processed": 0, "backend_cache_hit": False},
+                    "fields": fields, "pivots": pivots, "has_subtotals": False,
+                    "has_totals": False, "columns_truncated": "false", "filter_expression": "",
                     "filters": dict(query.get("filters") or {}), "sql": result.sql}
         return orjson.dumps({"metadata": metadata, "rows": result.rows})
     if fmt == "json_detail":

@@ -450,10 +450,10 @@ def delete_embed_cookieless_session(reference: str):
     return Response(status=204) if found else error(404, "Not found")
 
 
-@embed_pages.get("/login/embed/<path:target>")
+@embed_pages.get("/login/embed//<path:target>", merge_slashes=False)  # the target is one %2F-encoded segment
 def embed_login(target: str):
     """Check a signed embed URL (signature, time, single-use nonce) and show the embedded content."""
-    raw_path = request.environ.get("RAW_URI", request.path).split("?")[0]
+    raw_path = request.environ.get("RAW_URI", request.path).split("?")[0]  # what was signed, still encoded
     names = embed.SIGNED
     params = {name: request.args[name] for name in names if name in request.args}
     given = request.args.get("signature", "")
@@ -471,7 +471,7 @@ def embed_login(target: str):
     if page_error:
         return Response(f"<!doctype html><title>Embed refused</title><h1>{page_error}</h1>", 401,
                         content_type="text/html; charset=utf-8")
-    return _embed_page(unquote(target))
+    return _embed_page(unquote(raw_path.removeprefix("/login/embed/")))
 
 
 def _embed_page(target: str) -> Response:

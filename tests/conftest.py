@@ -1,0 +1,77 @@
+"""Shared fixtures: a clean environment, one emulator over real HTTP, and apps pointed at it."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from app import create_app
+from app.config import Settings
+from looker_emulator.server import RunningEmulator
+from looker_emulator.state import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+
+API_KEY = "test-key-0123456789abcdef"
+ADMIN_KEY = "admin-key-0123456789abcdef"
+PREFIXES = ("LOOKER", "API_KEYS", "JWT_", "ALLOW_ANONYMOUS", "CORS_ORIGINS", "ALLOWED_MODELS", "MAX_ROWS", "CACHE_",
+            "REDIS_URL", "RATE_LIMIT", "EMBED_", "METRICS_FILE", "REPORTS_FILE", "PORT", "WEB_CONCURRENCY",
+            "LOG_LEVEL", "GUNICORN_", "SMTP_")
+
+
+@pytest.fixture(autouse=True)
+def clean_environ(monkeypatch):
+    """Keep every setting this service reads out of the tests' environment."""
+    for name in list(os.environ):
+        if name.startswith(PREFIXES):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture(scope="session")
+def running_emulator():
+    emulator = RunningEmulator().start()
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture
+def emulator(running_emulator):
+    """The shared emulator, with call counts and faults reset for this test."""
+    running_emulator.state.reset()
+    yield running_emulator
+    running_emulator.state.reset()
+
+
+def emulator_env(emulator, **extra) -> dict:
+    """Return the environment a service pointed at the emulator would have."""
+    env = {"LOOKERSDK_BASE_URL": emulator.url, "LOOKERSDK_CLIENT_ID": DEFAULT_CLIENT_ID,
+           "LOOKERSDK_CLIENT_SECRET": DEFAULT_CLIENT_SECRET, "API_KEYS": f"web:{API_KEY},admin:{ADMIN_KEY}"}
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+@pytest.fixture
+def make_app(emulator):
+    """Build an app against the emulator; keyword arguments are extra environment variables."""
+
+    def build(**extra):
+        return create_app(Settings.from_env(emulator_env(emulator, **extra)))
+
+    return build
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    """A test client that sends the web key unless a test says otherwise."""
+    test_client = app.test_client()
+    test_client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {API_KEY}"
+    return test_client
+
+
+def calls(emulator, operation: str) -> int:
+    """Return how often the emulator saw an operation."""
+    return emulator.state.calls.get(operation, 0)

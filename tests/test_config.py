@@ -1,0 +1,66 @@
+"""Settings: every variable read once from a mapping, validated, secrets hidden."""
+
+import pytest
+
+from app.config import ConfigError, Settings
+
+BASE = {"LOOKERSDK_BASE_URL": "https://acme.cloud.looker.com", "LOOKERSDK_CLIENT_ID": "id",
+        "LOOKERSDK_CLIENT_SECRET": "s3cret-value", "API_KEYS": "web:0123456789abcdef0123"}
+
+
+def test_defaults_follow_the_contract():
+    settings = Settings.from_env(BASE)
+    assert (settings.looker_timeout, settings.max_rows, settings.cache_ttl) == (30, 5000, 3600)
+    assert (settings.cache_stale_seconds, settings.cache_max_bytes) == (86400, 134217728)
+    assert (settings.port, settings.web_concurrency, settings.rate_limit) == (3000, 2, "600/minute")
+    assert settings.verify_ssl is True and settings.allow_anonymous is False
+
+
+def test_looker_prefixed_names_are_accepted():
+    env = {"LOOKER_BASE_URL": "https://x.looker.com/", "LOOKER_CLIENT_ID": "id", "LOOKER_CLIENT_SECRET": "sec",
+           "ALLOW_ANONYMOUS": "true"}
+    settings = Settings.from_env(env)
+    assert settings.looker_base_url == "https://x.looker.com"
+    assert (settings.looker_client_id, settings.looker_client_secret.reveal()) == ("id", "sec")
+
+
+def test_looker_port_is_added_only_when_the_url_has_none():
+    assert Settings.from_env({**BASE, "LOOKER_PORT": "19999"}).looker_base_url == "https://acme.cloud.looker.com:19999"
+    env = {**BASE, "LOOKERSDK_BASE_URL": "https://h.example:443", "LOOKER_PORT": "19999"}
+    assert Settings.from_env(env).looker_base_url == "https://h.example:443"
+
+
+def test_api_keys_carry_labels():
+    settings = Settings.from_env({**BASE, "API_KEYS": "web:aaaaaaaaaaaaaaaa1, bbbbbbbbbbbbbbbb2"})
+    assert [(label, key.reveal()) for label, key in settings.api_keys] == [
+        ("web", "aaaaaaaaaaaaaaaa1"), ("key2", "bbbbbbbbbbbbbbbb2")]
+
+
+@pytest.mark.parametrize(("change", "named"), [
+    ({"LOOKERSDK_BASE_URL": ""}, "LOOKERSDK_BASE_URL"),
+    ({"LOOKERSDK_CLIENT_ID": ""}, "LOOKERSDK_CLIENT_ID"),
+    ({"LOOKERSDK_CLIENT_SECRET": ""}, "LOOKERSDK_CLIENT_SECRET"),
+    ({"API_KEYS": ""}, "API_KEYS"),
+    ({"API_KEYS": "web:short"}, "API_KEYS"),
+    ({"LOOKERSDK_BASE_URL": "acme.looker.com"}, "LOOKERSDK_BASE_URL"),
+    ({"LOOKERSDK_BASE_URL": "https://acme.looker.com/api/4.0"}, "LOOKERSDK_BASE_URL"),
+    ({"LOOKERSDK_VERIFY_SSL": "maybe"}, "LOOKERSDK_VERIFY_SSL"),
+    ({"LOOKERSDK_TIMEOUT": "2.5"}, "LOOKERSDK_TIMEOUT"),
+    ({"MAX_ROWS": "0"}, "MAX_ROWS"),
+    ({"LOOKER_PORT": "abc"}, "LOOKER_PORT"),
+    ({"LOG_LEVEL": "loud"}, "LOG_LEVEL"),
+])
+def test_bad_settings_name_the_variable(change, named):
+    with pytest.raises(ConfigError, match=named):
+        Settings.from_env({**BASE, **change})
+
+
+def test_anonymous_mode_needs_no_keys():
+    env = {**BASE, "API_KEYS": "", "ALLOW_ANONYMOUS": "yes"}
+    assert Settings.from_env(env).allow_anonymous is True
+
+
+def test_secrets_do_not_show_in_repr():
+    settings = Settings.from_env(BASE)
+    text = repr(settings)
+    assert "s3cret-value" not in text and "0123456789abcdef0123" not in text
