@@ -6,14 +6,15 @@ import time
 
 from flask import Flask
 
-from . import auth, errors, logs
+from . import auth, cache, errors, logs, metrics
 from . import looker as looker_client
 from .config import Settings
+from .redis_store import RedisStore
 
 MAX_BODY_BYTES = 64 * 1024
 
 
-def create_app(settings: Settings | None = None, *, clock=time.monotonic) -> Flask:
+def create_app(settings: Settings | None = None, *, clock=time.time) -> Flask:
     """Build the service; no network call and no Looker login happen here."""
     settings = settings or Settings.from_env()
     app = Flask(__name__)
@@ -25,10 +26,14 @@ def create_app(settings: Settings | None = None, *, clock=time.monotonic) -> Fla
     logs.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
+    metrics.init_app(app)
     looker_client.init_app(app, settings)
+    shared = RedisStore(settings.redis_url, namespace=settings.looker_base_url,
+                        lifetime=settings.cache_ttl + settings.cache_stale_seconds) if settings.redis_url else None
+    cache.init_app(app, settings, clock, shared)
 
-    from .api import dashboards, health, looks, query
+    from .api import dashboards, health, looks, ops, query
 
-    for blueprint in (health.bp, query.bp, looks.bp, dashboards.bp):
+    for blueprint in (health.bp, query.bp, looks.bp, dashboards.bp, ops.bp):
         app.register_blueprint(blueprint)
     return app

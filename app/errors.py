@@ -41,6 +41,15 @@ class ApiError(Exception):
         self.headers = headers or {}
         self.code = code or CODES.get(status, "error")
 
+    def copy(self) -> ApiError:
+        """Return the same error as a new exception, for another thread to raise."""
+        return ApiError(self.status, self.detail, errors=self.errors, headers=dict(self.headers), code=self.code)
+
+    def problem(self) -> dict:
+        """Return the fields needed to rebuild this error in another process."""
+        return {"status": self.status, "detail": self.detail, "errors": self.errors, "headers": self.headers,
+                "code": self.code}
+
 
 def invalid(detail: str, errors: list[dict] | None = None) -> ApiError:
     """Return a 400 naming what is wrong with the request."""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from flask import Response
-
 from .looker import LookerBody
 
 TYPES = {
@@ -31,6 +29,6 @@ def as_utf8(body: LookerBody, fmt: str) -> bytes:
     return body.content
 
 
-def result_response(body: LookerBody, fmt: str) -> Response:
-    """Return Looker's result with the Content-Type of its format."""
-    return Response(as_utf8(body, fmt), content_type=TYPES[fmt])
+def looker_result(body: LookerBody, fmt: str) -> tuple[bytes, str]:
+    """Return Looker's result bytes with the Content-Type of its format, ready to store and serve."""
+    return as_utf8(body, fmt), TYPES[fmt]

@@ -123,8 +123,9 @@ def _network_reason(exc: Exception) -> str:
 class LookerClient:
     """One shared SDK per worker process, safe for every thread of a gthread worker."""
 
-    def __init__(self, settings: Settings, pool_size: int = 16):
+    def __init__(self, settings: Settings, pool_size: int = 16, metrics=None):
         self.settings = settings
+        self.metrics = metrics
         self.pool_size = pool_size
         self._sdk = None
         self._transport: _Transport | None = None
@@ -156,6 +157,20 @@ class LookerClient:
         """Call an SDK method and return its value, turning every failure into an ApiError."""
         started = time.perf_counter()
         try:
+            return self._call(what, method, *args, **kwargs)
+        except ApiError as exc:
+            if self.metrics:
+                self.metrics.looker_errors.labels(str(exc.status)).inc()
+            raise
+        finally:
+            elapsed = time.perf_counter() - started
+            if self.metrics:
+                self.metrics.looker_seconds.labels(method).observe(elapsed)
+            if has_request_context():
+                g.looker_ms = g.get("looker_ms", 0.0) + elapsed * 1000
+
+    def _call(self, what: str, method: str, *args, **kwargs):
+        try:
             for attempt in (1, 2):
                 try:
                     self._ensure_login()
@@ -177,9 +192,6 @@ class LookerClient:
         except Exception as exc:  # noqa: BLE001 - cattrs and deserialisation errors escape the SDK too
             log.warning("unreadable Looker answer", extra={"event": "looker_unreadable", "error": type(exc).__name__})
             raise ApiError(502, "Looker sent an answer the service could not read.") from None
-        finally:
-            if has_request_context():
-                g.looker_ms = g.get("looker_ms", 0.0) + (time.perf_counter() - started) * 1000
 
     def fetch(self, what: str, method: str, *args, **kwargs) -> LookerBody:
         """Call a run_* method and return Looker's bytes untouched, as they came off the wire."""
@@ -220,7 +232,8 @@ def _from_network(exc: LookerNetworkError) -> ApiError:
 
 def init_app(app: Flask, settings: Settings) -> None:
     """Bind one Looker client to the app; nothing is built or called until the first request."""
-    app.extensions["looker"] = LookerClient(settings, pool_size=settings.threads + 8)
+    app.extensions["looker"] = LookerClient(settings, pool_size=settings.threads + 8,
+                                            metrics=app.extensions.get("metrics"))
 
 
 def looker() -> LookerClient:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app
 
-from ..formats import result_response
+from ..cache import cache_key
+from ..formats import looker_result
+from ..http_cache import serve_cached
 from ..looker import looker
 from ..schemas import LookParams
 from ..validation import query_args
+from .ops import LOOKS_TAG
 
 bp = Blueprint("looks", __name__, url_prefix="/api/looks")
 
@@ -16,6 +19,11 @@ bp = Blueprint("looks", __name__, url_prefix="/api/looks")
 def run_look(look_id: int):
     """Run a saved Look and return its results."""
     params = query_args(LookParams, max_rows=current_app.extensions["settings"].max_rows)
-    body = looker().fetch(f"Look {look_id}", "run_look", str(look_id), params.format, limit=params.limit,
-                          apply_formatting=params.apply_formatting)
-    return result_response(body, params.format)
+
+    def fetch():
+        return looker_result(looker().fetch(f"Look {look_id}", "run_look", str(look_id), params.format,
+                                            limit=params.limit, apply_formatting=params.apply_formatting),
+                             params.format)
+
+    key = cache_key("look", look=look_id, **params.model_dump())
+    return serve_cached(key, LOOKS_TAG, fetch)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, request
 
-from ..formats import result_response
+from ..cache import cache_key
+from ..formats import looker_result
+from ..http_cache import serve_cached
 from ..looker import looker
 from ..schemas import QueryRequest
 from ..validation import json_body, parse
@@ -25,6 +27,12 @@ def parse_query() -> QueryRequest:
 def run_query():
     """Run an inline Looker query in the requested format."""
     query = parse_query()
-    body = looker().fetch(f"the query on {query.model}/{query.view}", "run_inline_query", query.format,
-                          query.looker_body(), apply_formatting=query.apply_formatting)
-    return result_response(body, query.format)
+    body = query.looker_body()
+
+    def fetch():
+        return looker_result(looker().fetch(f"the query on {query.model}/{query.view}", "run_inline_query",
+                                            query.format, body, apply_formatting=query.apply_formatting),
+                             query.format)
+
+    key = cache_key("query", body=body, format=query.format, apply_formatting=query.apply_formatting)
+    return serve_cached(key, f"model:{query.model}", fetch)

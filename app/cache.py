@@ -1,0 +1,204 @@
+"""The result cache: Looker's bytes kept for CACHE_TTL, one Looker call per question, stale when Looker fails.
+
+cachetools bounds memory (bytes of stored bodies) and expiry. What it cannot do is written here: identical
+requests wait for the one call already in flight and share its answer or its error at once (cachetools'
+`condition=` would retry serially through an outage), and an expired entry stays available for
+CACHE_STALE_SECONDS to stand in for a failing Looker. With REDIS_URL the same happens across processes
+(see redis_store.py); when Redis fails, the in-process store carries on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+
+import orjson
+from cachetools import TTLCache
+
+from .config import Settings
+from .errors import ApiError
+
+log = logging.getLogger("looker_proxy.cache")
+STALE_ON = 500  # only failures of Looker (our 5xx) fall back to stale; a 404 or 422 is a real answer
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One stored answer: the exact bytes served, their type, when they were stored, and their tag."""
+
+    body: bytes
+    content_type: str
+    stored_at: float
+    tag: str
+
+    @property
+    def etag(self) -> str:
+        return '"' + hashlib.blake2b(self.body, digest_size=16).hexdigest() + '"'
+
+
+@dataclass(frozen=True)
+class Outcome:
+    entry: Entry
+    status: str  # HIT | MISS | STALE | COALESCED | BYPASS
+    error_status: int | None = None
+
+
+def cache_key(kind: str, **parts) -> str:
+    """Return a canonical key: dict order and JSON spacing never matter, list order does."""
+    return hashlib.sha256(kind.encode() + b"\0" + orjson.dumps(parts, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+class MemoryStore:
+    """Entries of this process, bounded by the bytes of their bodies, gone once past the stale window."""
+
+    def __init__(self, max_bytes: int, lifetime: float, clock: Callable[[], float]):
+        self._data: TTLCache = TTLCache(maxsize=max_bytes, ttl=lifetime, timer=clock,
+                                        getsizeof=lambda entry: len(entry.body))
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> Entry | None:
+        with self._lock:  # even reads reorder cachetools' internal lists
+            return self._data.get(key)
+
+    def put(self, key: str, entry: Entry) -> None:
+        with self._lock:
+            try:
+                self._data[key] = entry
+            except ValueError:  # larger than the whole cache: serve it, do not keep it
+                self._data.pop(key, None)
+
+    def purge(self, tags: set[str] | None = None) -> int:
+        with self._lock:
+            doomed = [k for k, e in self._data.items() if tags is None or e.tag in tags]
+            for key in doomed:
+                del self._data[key]
+            return len(doomed)
+
+    @property
+    def size_bytes(self) -> int:
+        with self._lock:
+            return int(self._data.currsize)
+
+
+class ResultCache:
+    """Single-flight, stale-if-error cache in front of Looker calls."""
+
+    def __init__(self, ttl: float, stale_seconds: float, max_bytes: int, wait_seconds: float,
+                 clock: Callable[[], float], shared=None, metrics=None):
+        self.ttl, self.stale_seconds, self.wait_seconds, self.clock = ttl, stale_seconds, wait_seconds, clock
+        self.memory = MemoryStore(max_bytes, ttl + stale_seconds, clock)
+        self.shared = shared  # a RedisStore, or None
+        self.metrics = metrics
+        self._inflight: dict[str, Future] = {}
+        self._lock = threading.Lock()
+
+    # ---- reading and writing whichever store is in use -------------------------------------------------
+    def _get(self, key: str) -> Entry | None:
+        if self.shared is not None and self.shared.available():
+            entry = self.shared.get(key)
+            if entry is not None or self.shared.available():
+                return entry
+        return self.memory.get(key)
+
+    def _put(self, key: str, entry: Entry) -> None:
+        if self.shared is not None and self.shared.available() and self.shared.put(key, entry):
+            return
+        self.memory.put(key, entry)
+
+    def age(self, entry: Entry) -> float:
+        return max(0.0, self.clock() - entry.stored_at)
+
+    def is_fresh(self, entry: Entry) -> bool:
+        return self.age(entry) < self.ttl
+
+    # ---- the one public operation ------------------------------------------------------------------------
+    def lookup(self, key: str, fetch: Callable[[], tuple[bytes, str]], tag: str, refresh: bool = False) -> Outcome:
+        """Return a fresh entry, the answer of the call already in flight, a new answer, or stale on failure."""
+        if not refresh:
+            entry = self._get(key)
+            if entry is not None and self.is_fresh(entry):
+                return Outcome(entry, "HIT")
+        with self._lock:
+            future = self._inflight.get(key)
+            leader = future is None
+            if leader:
+                future = self._inflight[key] = Future()
+        if not leader:
+            return self._follow(key, future, allow_stale=not refresh)
+        try:
+            entry, status = self._lead(key, fetch, tag)
+        except ApiError as exc:
+            future.set_exception(exc)
+            return self._stale_or_raise(key, exc, allow_stale=not refresh)
+        except BaseException as exc:
+            future.set_exception(ApiError(500, "The request for this result failed."))
+            raise exc
+        else:
+            future.set_result(entry)
+            return Outcome(entry, "BYPASS" if refresh and status == "MISS" else status)
+        finally:
+            with self._lock:
+                self._inflight.pop(key, None)
+
+    def _follow(self, key: str, future: Future, allow_stale: bool) -> Outcome:
+        if self.metrics:
+            self.metrics.coalesced.inc()
+        try:
+            return Outcome(future.result(timeout=self.wait_seconds), "COALESCED")
+        except FutureTimeout:
+            error = ApiError(504, "Looker did not answer in time (waited for an identical request already asking).")
+        except ApiError as exc:
+            error = exc
+        return self._stale_or_raise(key, error.copy(), allow_stale)
+
+    def _lead(self, key: str, fetch, tag: str) -> tuple[Entry, str]:
+        if self.shared is not None and self.shared.available():
+            shared = self.shared.coalesce(key, self.wait_seconds, self.is_fresh)
+            if shared is not None:  # another process asked Looker and shared its answer or its error
+                if isinstance(shared, ApiError):
+                    raise shared
+                return shared, "COALESCED"
+            try:
+                entry = self._call(fetch, tag)
+            except ApiError as exc:
+                self.shared.release(key, exc)
+                raise
+            self._put(key, entry)
+            self.shared.release(key, None)
+            return entry, "MISS"
+        entry = self._call(fetch, tag)
+        self._put(key, entry)
+        return entry, "MISS"
+
+    def _call(self, fetch, tag: str) -> Entry:
+        body, content_type = fetch()
+        return Entry(body, content_type, self.clock(), tag)
+
+    def _stale_or_raise(self, key: str, error: ApiError, allow_stale: bool) -> Outcome:
+        """Serve the expired entry in place of a Looker failure, unless the caller demanded a fresh answer."""
+        if allow_stale and error.status >= STALE_ON and self.stale_seconds > 0:
+            entry = self._get(key)
+            if entry is not None and self.age(entry) < self.ttl + self.stale_seconds:
+                log.warning("serving stale", extra={"event": "stale_if_error", "looker_status": error.status})
+                return Outcome(entry, "STALE", error.status)
+        raise error
+
+    def purge(self, tags: set[str] | None = None) -> int:
+        """Drop entries with any of the tags (all entries for None); return how many went."""
+        count = self.memory.purge(tags)
+        if self.shared is not None and self.shared.available():
+            count += self.shared.purge(tags)
+        return count
+
+
+def init_app(app, settings: Settings, clock: Callable[[], float], shared=None) -> ResultCache:
+    """Bind the result cache; `shared` is a RedisStore when REDIS_URL is set."""
+    cache = app.extensions["cache"] = ResultCache(
+        ttl=settings.cache_ttl, stale_seconds=settings.cache_stale_seconds, max_bytes=settings.cache_max_bytes,
+        wait_seconds=settings.looker_timeout + 1, clock=clock, shared=shared, metrics=app.extensions.get("metrics"))
+    return cache

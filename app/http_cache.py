@@ -1,0 +1,46 @@
+"""HTTP semantics of cached results: Cache-Status (RFC 9211), X-Cache, Age, ETag, Cache-Control, 304."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Response, current_app, request
+
+from .cache import Outcome
+
+NAME = "looker-proxy"
+
+
+def _cache_status(outcome: Outcome, remaining: int, overdue: int) -> str:
+    if outcome.status == "HIT":
+        return f"{NAME}; hit; ttl={remaining}"
+    if outcome.status == "STALE":
+        return f"{NAME}; hit; ttl={-overdue}; fwd=stale; fwd-status={outcome.error_status}"
+    if outcome.status == "COALESCED":
+        return f"{NAME}; fwd=uri-miss; collapsed"
+    if outcome.status == "BYPASS":
+        return f"{NAME}; fwd=request; stored"
+    return f"{NAME}; fwd=uri-miss; stored"
+
+
+def serve_cached(key: str, tag: str, fetch: Callable[[], tuple[bytes, str]]) -> Response:
+    """Answer from the cache (or Looker through it) with full cache headers; 304 when the ETag matches."""
+    cache = current_app.extensions["cache"]
+    outcome = cache.lookup(key, fetch, tag, refresh=bool(request.cache_control.no_cache))
+    entry = outcome.entry
+    age = int(cache.age(entry))
+    remaining = max(0, int(cache.ttl) - age) if outcome.status != "STALE" else 0
+    overdue = max(0, age - int(cache.ttl))
+    headers = {
+        "X-Cache": outcome.status,
+        "Cache-Status": _cache_status(outcome, remaining, overdue),
+        "Age": str(age),
+        "ETag": entry.etag,
+        "Cache-Control": f"private, max-age={remaining}, stale-if-error={int(cache.stale_seconds)}",
+    }
+    metrics = current_app.extensions["metrics"]
+    metrics.cache.labels(outcome.status.lower()).inc()
+    metrics.cache_bytes.set(cache.memory.size_bytes)
+    if request.if_none_match.contains(entry.etag.strip('"')):
+        return Response(status=304, headers=headers)
+    return Response(entry.body, content_type=entry.content_type, headers=headers)
