@@ -29,16 +29,18 @@ STALE_ON = 500  # only failures of Looker (our 5xx) fall back to stale; a 404 or
 
 @dataclass(frozen=True)
 class Entry:
-    """One stored answer: the exact bytes served, their type, when they were stored, and their tag."""
+    """One stored answer: the exact bytes served, their type, when they were stored, its tag and strong ETag."""
 
     body: bytes
     content_type: str
     stored_at: float
     tag: str
+    etag: str = ""
 
-    @property
-    def etag(self) -> str:
-        return '"' + hashlib.blake2b(self.body, digest_size=16).hexdigest() + '"'
+    @classmethod
+    def create(cls, body: bytes, content_type: str, stored_at: float, tag: str) -> Entry:
+        """Build an entry, hashing the body once for its ETag."""
+        return cls(body, content_type, stored_at, tag, '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"')
 
 
 @dataclass(frozen=True)
@@ -177,7 +179,7 @@ class ResultCache:
 
     def _call(self, fetch, tag: str) -> Entry:
         body, content_type = fetch()
-        return Entry(body, content_type, self.clock(), tag)
+        return Entry.create(body, content_type, self.clock(), tag)
 
     def _stale_or_raise(self, key: str, error: ApiError, allow_stale: bool) -> Outcome:
         """Serve the expired entry in place of a Looker failure, unless the caller demanded a fresh answer."""
@@ -198,7 +200,10 @@ class ResultCache:
 
 def init_app(app, settings: Settings, clock: Callable[[], float], shared=None) -> ResultCache:
     """Bind the result cache; `shared` is a RedisStore when REDIS_URL is set."""
+    metrics = app.extensions.get("metrics")
     cache = app.extensions["cache"] = ResultCache(
         ttl=settings.cache_ttl, stale_seconds=settings.cache_stale_seconds, max_bytes=settings.cache_max_bytes,
-        wait_seconds=settings.looker_timeout + 1, clock=clock, shared=shared, metrics=app.extensions.get("metrics"))
+        wait_seconds=settings.looker_timeout + 1, clock=clock, shared=shared, metrics=metrics)
+    if metrics is not None:
+        metrics.cache_bytes.set_function(lambda: cache.memory.size_bytes)  # read at scrape time
     return cache

@@ -26,7 +26,8 @@ def _cache_status(outcome: Outcome, remaining: int, overdue: int) -> str:
 def serve_cached(key: str, tag: str, fetch: Callable[[], tuple[bytes, str]]) -> Response:
     """Answer from the cache (or Looker through it) with full cache headers; 304 when the ETag matches."""
     cache = current_app.extensions["cache"]
-    outcome = cache.lookup(key, fetch, tag, refresh=bool(request.cache_control.no_cache))
+    refresh = "Cache-Control" in request.headers and bool(request.cache_control.no_cache)  # parse only if sent
+    outcome = cache.lookup(key, fetch, tag, refresh=refresh)
     entry = outcome.entry
     age = int(cache.age(entry))
     remaining = max(0, int(cache.ttl) - age) if outcome.status != "STALE" else 0
@@ -38,9 +39,7 @@ def serve_cached(key: str, tag: str, fetch: Callable[[], tuple[bytes, str]]) -> 
         "ETag": entry.etag,
         "Cache-Control": f"private, max-age={remaining}, stale-if-error={int(cache.stale_seconds)}",
     }
-    metrics = current_app.extensions["metrics"]
-    metrics.cache.labels(outcome.status.lower()).inc()
-    metrics.cache_bytes.set(cache.memory.size_bytes)
-    if request.if_none_match.contains(entry.etag.strip('"')):
+    current_app.extensions["metrics"].outcomes[outcome.status].inc()
+    if "If-None-Match" in request.headers and request.if_none_match.contains(entry.etag.strip('"')):
         return Response(status=304, headers=headers)
     return Response(entry.body, content_type=entry.content_type, headers=headers)

@@ -22,6 +22,8 @@ class Metrics:
                                      "answered", ["status"], registry=self.registry)
         self.cache_bytes = Gauge("looker_proxy_cache_bytes", "Bytes of bodies in the in-process cache",
                                  registry=self.registry)
+        self.outcomes = {name: self.cache.labels(name.lower())  # labelled once, not per request
+                         for name in ("HIT", "MISS", "STALE", "COALESCED", "BYPASS")}
 
 
 def init_app(app: Flask) -> Metrics:

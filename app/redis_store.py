@@ -65,14 +65,15 @@ class RedisStore:
             return None
         if not raw:
             return None
-        return Entry(raw[b"b"], raw[b"t"].decode(), float(raw[b"s"]), raw[b"g"].decode())
+        return Entry(raw[b"b"], raw[b"t"].decode(), float(raw[b"s"]), raw[b"g"].decode(), raw[b"e"].decode())
 
     def put(self, key: str, entry: Entry) -> bool:
         ttl_ms = int(self.lifetime * 1000)
         try:
             with self.client.pipeline() as pipe:
                 pipe.hset(self.prefix + "r:" + key, mapping={"b": entry.body, "t": entry.content_type,
-                                                            "s": repr(entry.stored_at), "g": entry.tag})
+                                                            "s": repr(entry.stored_at), "g": entry.tag,
+                                                            "e": entry.etag})
                 pipe.pexpire(self.prefix + "r:" + key, ttl_ms)
                 pipe.sadd(self.prefix + "tag:" + entry.tag, key)
                 pipe.pexpire(self.prefix + "tag:" + entry.tag, ttl_ms)

@@ -114,7 +114,7 @@ def test_redis_entries_expire_with_the_stale_window(emulator, redis_server):
 def _entry(body=b"[1]"):
     from app.cache import Entry
 
-    return Entry(body, "application/json", time.time(), "model:thelook")
+    return Entry.create(body, "application/json", time.time(), "model:thelook")
 
 
 def test_a_waiter_takes_the_answer_stored_just_before_the_lock_was_freed(redis_server):
