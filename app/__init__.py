@@ -6,7 +6,7 @@ import time
 
 from flask import Flask
 
-from . import auth, cache, errors, logs, metrics
+from . import auth, cache, errors, logs, telemetry
 from . import looker as looker_client
 from .config import Settings
 from .redis_store import RedisStore
@@ -26,14 +26,15 @@ def create_app(settings: Settings | None = None, *, clock=time.time) -> Flask:
     logs.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
-    metrics.init_app(app)
+    telemetry.init_app(app)
     looker_client.init_app(app, settings)
     shared = RedisStore(settings.redis_url, namespace=settings.looker_base_url,
                         lifetime=settings.cache_ttl + settings.cache_stale_seconds) if settings.redis_url else None
     cache.init_app(app, settings, clock, shared)
 
-    from .api import dashboards, health, looks, ops, query
+    from .api import dashboard_data, dashboards, health, looks, models, ops, query, tasks
 
-    for blueprint in (health.bp, query.bp, looks.bp, dashboards.bp, ops.bp):
+    for blueprint in (health.bp, query.bp, tasks.bp, looks.bp, dashboards.bp, dashboard_data.bp, models.bp,
+                      ops.bp):
         app.register_blueprint(blueprint)
     return app

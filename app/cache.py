@@ -112,6 +112,17 @@ class ResultCache:
             return
         self.memory.put(key, entry)
 
+    def fresh(self, key: str) -> Entry | None:
+        """Return the entry if it is fresh, without asking Looker."""
+        entry = self._get(key)
+        return entry if entry is not None and self.is_fresh(entry) else None
+
+    def store(self, key: str, body: bytes, content_type: str, tag: str) -> Entry:
+        """Keep an answer obtained elsewhere (a finished query task) as if this cache had fetched it."""
+        entry = Entry.create(body, content_type, self.clock(), tag)
+        self._put(key, entry)
+        return entry
+
     def age(self, entry: Entry) -> float:
         return max(0.0, self.clock() - entry.stored_at)
 
@@ -198,9 +209,16 @@ class ResultCache:
         return count
 
 
+META_TTL = 60  # model and explore descriptions change with LookML deploys; a minute is fresh enough
+META_MAX_BYTES = 16 * 1024 * 1024
+
+
 def init_app(app, settings: Settings, clock: Callable[[], float], shared=None) -> ResultCache:
-    """Bind the result cache; `shared` is a RedisStore when REDIS_URL is set."""
-    metrics = app.extensions.get("metrics")
+    """Bind the result cache (`shared` is a RedisStore when REDIS_URL is set) and the metadata cache."""
+    app.extensions["meta_cache"] = ResultCache(ttl=META_TTL, stale_seconds=settings.cache_stale_seconds,
+                                               max_bytes=META_MAX_BYTES, wait_seconds=settings.looker_timeout + 1,
+                                               clock=clock)
+    metrics = app.extensions.get("telemetry")
     cache = app.extensions["cache"] = ResultCache(
         ttl=settings.cache_ttl, stale_seconds=settings.cache_stale_seconds, max_bytes=settings.cache_max_bytes,
         wait_seconds=settings.looker_timeout + 1, clock=clock, shared=shared, metrics=metrics)

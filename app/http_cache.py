@@ -23,9 +23,9 @@ def _cache_status(outcome: Outcome, remaining: int, overdue: int) -> str:
     return f"{NAME}; fwd=uri-miss; stored"
 
 
-def serve_cached(key: str, tag: str, fetch: Callable[[], tuple[bytes, str]]) -> Response:
+def serve_cached(key: str, tag: str, fetch: Callable[[], tuple[bytes, str]], cache_name: str = "cache") -> Response:
     """Answer from the cache (or Looker through it) with full cache headers; 304 when the ETag matches."""
-    cache = current_app.extensions["cache"]
+    cache = current_app.extensions[cache_name]
     refresh = "Cache-Control" in request.headers and bool(request.cache_control.no_cache)  # parse only if sent
     outcome = cache.lookup(key, fetch, tag, refresh=refresh)
     entry = outcome.entry
@@ -39,7 +39,7 @@ def serve_cached(key: str, tag: str, fetch: Callable[[], tuple[bytes, str]]) -> 
         "ETag": entry.etag,
         "Cache-Control": f"private, max-age={remaining}, stale-if-error={int(cache.stale_seconds)}",
     }
-    current_app.extensions["metrics"].outcomes[outcome.status].inc()
+    current_app.extensions["telemetry"].outcomes[outcome.status].inc()
     if "If-None-Match" in request.headers and request.if_none_match.contains(entry.etag.strip('"')):
         return Response(status=304, headers=headers)
     return Response(entry.body, content_type=entry.content_type, headers=headers)

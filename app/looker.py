@@ -233,7 +233,7 @@ def _from_network(exc: LookerNetworkError) -> ApiError:
 def init_app(app: Flask, settings: Settings) -> None:
     """Bind one Looker client to the app; nothing is built or called until the first request."""
     app.extensions["looker"] = LookerClient(settings, pool_size=settings.threads + 8,
-                                            metrics=app.extensions.get("metrics"))
+                                            metrics=app.extensions.get("telemetry"))
 
 
 def looker() -> LookerClient:

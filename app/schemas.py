@@ -16,6 +16,21 @@ Sort = Annotated[str, StringConstraints(pattern=FIELD[:-1] + r"( (asc|desc|ASC|D
 Expression = Annotated[str, StringConstraints(max_length=1000)]
 
 
+def write_query(model: str, view: str, fields: list[str], filters: dict, sorts: list[str] | None = None,
+                pivots: list[str] | None = None, limit: int | str | None = 500,
+                query_timezone: str | None = None) -> dict:
+    """Return Looker's WriteQuery body in one canonical form, so equal questions share a cache key."""
+    body = {"model": model, "view": view, "fields": list(fields), "limit": str(limit or 500),
+            "filters": {name: str(value) for name, value in (filters or {}).items()}}
+    if sorts:
+        body["sorts"] = list(sorts)
+    if pivots:
+        body["pivots"] = list(pivots)
+    if query_timezone:
+        body["query_timezone"] = query_timezone
+    return body
+
+
 def _check_limit(value: int | None, info: ValidationInfo) -> int | None:
     maximum = (info.context or {}).get("max_rows", 5000)
     if value is not None and value > maximum:
@@ -43,15 +58,8 @@ class QueryRequest(BaseModel):
 
     def looker_body(self) -> dict:
         """Return the WriteQuery body for Looker (limit as a string, as the spec types it)."""
-        body = {"model": self.model, "view": self.view, "fields": self.fields, "limit": str(self.limit),
-                "filters": {name: str(value) for name, value in self.filters.items()}}
-        if self.sorts:
-            body["sorts"] = self.sorts
-        if self.pivots:
-            body["pivots"] = self.pivots
-        if self.query_timezone:
-            body["query_timezone"] = self.query_timezone
-        return body
+        return write_query(self.model, self.view, self.fields, self.filters, self.sorts, self.pivots, self.limit,
+                           self.query_timezone)
 
 
 class LookParams(BaseModel):

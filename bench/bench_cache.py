@@ -65,8 +65,8 @@ def start(args: list[str], env: dict, probe: str) -> subprocess.Popen:
 def wrk(url: str, seconds: int, connections: int, body: str, extra_header: str = "") -> tuple[float, str]:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(WRK_SCRIPT % (body, extra_header))
-    out = subprocess.run([*LOAD_CPU, "wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script.name, url],
-                         capture_output=True, text=True, timeout=seconds + 30).stdout
+    command = [*LOAD_CPU, "wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script.name, url]
+    out = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 30).stdout
     os.unlink(script.name)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p99 = re.search(r"99%\s+(\S+)", out).group(1)

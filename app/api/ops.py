@@ -29,5 +29,5 @@ def purge_cache():
 @bp.get("/metrics")
 def prometheus_metrics():
     """Return this worker's counters in Prometheus text format."""
-    registry = current_app.extensions["metrics"].registry
+    registry = current_app.extensions["telemetry"].registry
     return Response(generate_latest(registry), content_type=CONTENT_TYPE_PLAIN_0_0_4)

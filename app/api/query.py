@@ -2,52 +2,27 @@
 
 from __future__ import annotations
 
-import threading
+from flask import Blueprint, request
 
-from cachetools import LRUCache
-from flask import Blueprint, current_app, request
-
-from ..cache import cache_key
 from ..formats import looker_result
+from ..governance import require_model
 from ..http_cache import serve_cached
 from ..looker import looker
-from ..schemas import QueryRequest
-from ..validation import json_body, parse
+from .query_input import parse_query
+from .tasks import start_task
 
 bp = Blueprint("query", __name__, url_prefix="/api")
-_parsed: LRUCache = LRUCache(maxsize=2048)  # raw body and ?format= -> validated query and its cache key
-_parsed_lock = threading.Lock()
-
-
-def parse_query() -> tuple[QueryRequest, str]:
-    """Validate the body (and a ?format= override) as a query; return it with its cache key.
-
-    Dashboards send the same bodies over and over, so a body already validated (by this app, under its
-    MAX_ROWS) skips JSON parsing, validation and key hashing. Only valid bodies are remembered.
-    """
-    settings = current_app.extensions["settings"]
-    raw = request.get_data(cache=True) if request.is_json else None
-    memo_key = (raw, request.args.get("format"), settings.max_rows) if raw is not None else None
-    if memo_key is not None:
-        with _parsed_lock:
-            known = _parsed.get(memo_key)
-        if known is not None:
-            return known
-    data = json_body()
-    if "format" in request.args:
-        data["format"] = request.args["format"]
-    query = parse(QueryRequest, data, max_rows=settings.max_rows)
-    key = cache_key("query", body=query.looker_body(), format=query.format, apply_formatting=query.apply_formatting)
-    if memo_key is not None:
-        with _parsed_lock:
-            _parsed[memo_key] = (query, key)
-    return query, key
 
 
 @bp.post("/query")
 def run_query():
     """Run an inline Looker query in the requested format."""
     query, key = parse_query()
+    require_model(query.model)
+    if "respond-async" in request.headers.get("Prefer", ""):
+        response = start_task(query, key)
+        response.headers["Preference-Applied"] = "respond-async"
+        return response
     body = query.looker_body()
 
     def fetch():

@@ -28,5 +28,5 @@ class Metrics:
 
 def init_app(app: Flask) -> Metrics:
     """Give the app its own registry (several apps can live in one test process)."""
-    metrics = app.extensions["metrics"] = Metrics()
+    metrics = app.extensions["telemetry"] = Metrics()
     return metrics

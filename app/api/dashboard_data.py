@@ -1,0 +1,106 @@
+"""GET /api/dashboards/<id>/data: every tile of a dashboard run through the result cache, in one request."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import orjson
+from flask import Blueprint, Response, current_app, request
+
+from ..cache import cache_key
+from ..errors import ApiError, invalid, problem_body
+from ..formats import looker_result
+from ..governance import model_allowed
+from ..looker import looker
+from ..schemas import write_query
+from .dashboards import checked_id, element_query, element_type
+from .query_input import query_key
+
+bp = Blueprint("dashboard_data", __name__, url_prefix="/api/dashboards")
+MAX_PARALLEL_TILES = 6
+
+
+def _plan(dashboard_id: str) -> dict:
+    """Reduce Looker's dashboard to what running it needs: tiles, their queries and listeners, filters."""
+    board = looker().call(f"dashboard {dashboard_id}", "dashboard", dashboard_id)
+    tiles = []
+    for element in board.dashboard_elements or []:
+        query = element_query(element)
+        listen = {}
+        for filterable in (element.result_maker.filterables or []) if element.result_maker else []:
+            listen.update({item.dashboard_filter_name: item.field for item in filterable.listen or []})
+        tiles.append({"id": element.id, "title": element.title or element.title_text or "",
+                      "type": element_type(element), "listen": listen,
+                      "query": None if query is None else write_query(
+                          query.model, query.view, query.fields or [], query.filters or {}, query.sorts,
+                          query.pivots, query.limit or 500, query.query_timezone)})
+    return {"id": board.id, "title": board.title, "tiles": tiles,
+            "filters": {f.name: f.default_value or "" for f in board.dashboard_filters or []}}
+
+
+def _load_plan(dashboard_id: str) -> dict:
+    meta = current_app.extensions["meta_cache"]
+    outcome = meta.lookup(cache_key("dashboard-plan", id=dashboard_id),
+                          lambda: (orjson.dumps(_plan(dashboard_id)), "application/json"), "meta")
+    return orjson.loads(outcome.entry.body)
+
+
+def _tile_body(tile: dict, values: dict[str, str]) -> dict:
+    """Merge the dashboard's filter values into the tile's own filters, for the filters it listens to."""
+    body = dict(tile["query"], filters=dict(tile["query"]["filters"]))
+    for name, field in tile["listen"].items():
+        value = values.get(name, "")
+        if value:
+            body["filters"][field] = value
+    return body
+
+
+def _run_tiles(tiles: list[dict], values: dict[str, str]) -> list:
+    """Run the tiles concurrently (bounded); identical tile queries share one Looker call via the cache."""
+    cache, client = current_app.extensions["cache"], looker()
+
+    def run(tile: dict):
+        if tile["query"] is None:
+            return None
+        body = _tile_body(tile, values)
+        if not model_allowed(body["model"]):
+            return ApiError(403, f"Model '{body['model']}' is not available through this service.")
+
+        def fetch():
+            return looker_result(client.fetch(f"tile '{tile['title']}'", "run_inline_query", "json", body), "json")
+
+        try:
+            return cache.lookup(query_key(body, "json", False), fetch, f"model:{body['model']}").entry.body
+        except ApiError as exc:
+            return exc
+
+    app = current_app._get_current_object()
+
+    def in_app(tile):
+        with app.app_context():
+            return run(tile)
+
+    with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_TILES, max(1, len(tiles)))) as pool:
+        return list(pool.map(in_app, tiles))
+
+
+@bp.get("/<dashboard_id>/data")
+def get_dashboard_data(dashboard_id: str):
+    """Run every tile of a dashboard with its filters (from the query string, else their defaults)."""
+    plan = _load_plan(checked_id(dashboard_id))
+    unknown = sorted(set(request.args) - set(plan["filters"]))
+    if unknown:
+        known = ", ".join(plan["filters"]) or "none"
+        raise invalid(f"Unknown dashboard filter(s): {', '.join(unknown)}. This dashboard's filters: {known}.",
+                      [{"field": name, "message": "not a filter of this dashboard"} for name in unknown])
+    values = {name: request.args.get(name, default) for name, default in plan["filters"].items()}
+    elements = []
+    for tile, result in zip(plan["tiles"], _run_tiles(plan["tiles"], values), strict=True):
+        element = {"id": tile["id"], "title": tile["title"], "type": tile["type"]}
+        if isinstance(result, ApiError):
+            element["error"] = problem_body(result.status, result.detail, result.code, result.errors)
+        else:
+            element["data"] = None if result is None else orjson.loads(result)
+        elements.append(element)
+    body = {"id": plan["id"], "title": plan["title"], "elements": elements}
+    return Response(orjson.dumps(body), content_type="application/json", headers={"Cache-Control": "private, no-cache"})
