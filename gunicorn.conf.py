@@ -23,11 +23,12 @@ loglevel = os.environ.get("LOG_LEVEL", "info")
 
 def on_starting(server):
     """Refuse to start, with one line naming the variable, when the settings are incomplete."""
-    from app.config import ConfigError, Settings
+    from app import load_settings
+    from app.config import ConfigError
     from app.logs import configure_logging
 
     try:
-        settings = Settings.from_env()
+        settings = load_settings()
     except ConfigError as exc:
         print(f"looker-proxy: {exc}", file=sys.stderr, flush=True)
         sys.exit(2)

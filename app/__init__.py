@@ -8,10 +8,18 @@ from flask import Flask
 
 from . import auth, cache, errors, logs, telemetry
 from . import looker as looker_client
+from .catalog import load_catalog
 from .config import Settings
 from .redis_store import RedisStore
 
 MAX_BODY_BYTES = 64 * 1024
+
+
+def load_settings(env=None) -> Settings:
+    """Read the settings and check the files they name; raise ConfigError naming the first problem."""
+    settings = Settings.from_env(env)
+    load_catalog(settings.metrics_file, settings.metrics_file_required)
+    return settings
 
 
 def create_app(settings: Settings | None = None, *, clock=time.time) -> Flask:
@@ -22,6 +30,7 @@ def create_app(settings: Settings | None = None, *, clock=time.time) -> Flask:
     app.json.sort_keys = False
     app.extensions["settings"] = settings
     app.extensions["clock"] = clock
+    app.extensions["catalog"] = load_catalog(settings.metrics_file, settings.metrics_file_required)
 
     logs.init_app(app)
     auth.init_app(app)
@@ -32,9 +41,9 @@ def create_app(settings: Settings | None = None, *, clock=time.time) -> Flask:
                         lifetime=settings.cache_ttl + settings.cache_stale_seconds) if settings.redis_url else None
     cache.init_app(app, settings, clock, shared)
 
-    from .api import dashboard_data, dashboards, health, looks, models, ops, query, tasks
+    from .api import dashboard_data, dashboards, embed, health, looks, metrics, models, ops, query, tasks
 
     for blueprint in (health.bp, query.bp, tasks.bp, looks.bp, dashboards.bp, dashboard_data.bp, models.bp,
-                      ops.bp):
+                      embed.bp, metrics.bp, ops.bp):
         app.register_blueprint(blueprint)
     return app

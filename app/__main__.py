@@ -25,7 +25,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--demo", action="store_true", help="start the bundled Looker emulator and use it")
     args = parser.parse_args(argv)
 
-    from .config import ConfigError, Settings
+    from . import load_settings
+    from .config import ConfigError
 
     if args.command == "check":
         from .check import run_check
@@ -36,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
 
         start_demo(os.environ)
     try:
-        Settings.from_env()
+        load_settings()
     except ConfigError as exc:
         print(f"looker-proxy: {exc}", file=sys.stderr)
         return 2

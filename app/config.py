@@ -95,6 +95,13 @@ def _base_url(env: Mapping[str, str]) -> str:
     return url
 
 
+def _embed_host(env: Mapping[str, str]) -> str:
+    host = env.get("LOOKER_EMBED_HOST", "").strip().rstrip("/")
+    if host and not re.fullmatch(r"(https?://)?[A-Za-z0-9.-]+(:\d+)?", host):
+        raise ConfigError(f"LOOKER_EMBED_HOST must be a host name such as acme.looker.com, not '{host}'")
+    return host
+
+
 @dataclass(frozen=True)
 class Settings:
     """The service's configuration; build it with `Settings.from_env(mapping)`."""
@@ -114,6 +121,14 @@ class Settings:
     cache_max_bytes: int = 134217728
     redis_url: str = ""
     rate_limit: str = "600/minute"
+    looker_embed_secret: Secret = field(default_factory=lambda: Secret(""))
+    looker_embed_host: str = ""
+    embed_permissions: tuple[str, ...] = ("access_data", "see_looks", "see_user_dashboards")
+    embed_models: tuple[str, ...] = ()
+    embed_session_length: int = 3600
+    metrics_file: str = "metrics.toml"
+    metrics_file_required: bool = False
+    reports_file: str = "reports.toml"
     port: int = 3000
     web_concurrency: int = 2
     threads: int = 8
@@ -139,6 +154,14 @@ class Settings:
             cache_stale_seconds=_int(env, "CACHE_STALE_SECONDS", 86400),
             cache_max_bytes=_int(env, "CACHE_MAX_BYTES", 134217728), redis_url=env.get("REDIS_URL", "").strip(),
             rate_limit=env.get("RATE_LIMIT", "600/minute").strip() or "600/minute",
+            looker_embed_secret=Secret(env.get("LOOKER_EMBED_SECRET", "").strip()),
+            looker_embed_host=_embed_host(env),
+            embed_permissions=_list(env, "EMBED_PERMISSIONS") or ("access_data", "see_looks", "see_user_dashboards"),
+            embed_models=_list(env, "EMBED_MODELS"),
+            embed_session_length=_int(env, "EMBED_SESSION_LENGTH", 3600, minimum=60),
+            metrics_file=env.get("METRICS_FILE", "").strip() or "metrics.toml",
+            metrics_file_required=bool(env.get("METRICS_FILE", "").strip()),
+            reports_file=env.get("REPORTS_FILE", "").strip() or "reports.toml",
             port=_int(env, "PORT", 3000, minimum=1), web_concurrency=_int(env, "WEB_CONCURRENCY", 2, minimum=1),
             threads=_int(env, "GUNICORN_THREADS", 8, minimum=1), log_level=level,
         )
@@ -157,8 +180,13 @@ class Settings:
             raise ConfigError("LOOKERSDK_CLIENT_SECRET is not set: it comes with the client id from Looker")
         if not self.api_keys and not self.allow_anonymous:
             raise ConfigError("API_KEYS is not set: give client keys, or set ALLOW_ANONYMOUS=true to run open")
+        if self.looker_embed_secret and not self.looker_embed_host:
+            raise ConfigError("LOOKER_EMBED_HOST is not set: local embed signing needs the host browsers will open")
+        if self.embed_session_length > 2592000:
+            raise ConfigError("EMBED_SESSION_LENGTH may be at most 2592000 seconds (30 days), Looker's limit")
 
     @property
     def secrets(self) -> tuple[str, ...]:
         """Every secret value, for tests and log scrubbing."""
-        return tuple(s.reveal() for s in (self.looker_client_secret, *(k for _, k in self.api_keys)) if s)
+        return tuple(s.reveal() for s in (self.looker_client_secret, self.looker_embed_secret,
+                                          *(k for _, k in self.api_keys)) if s)

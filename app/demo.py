@@ -41,6 +41,7 @@ def start_demo(env: MutableMapping[str, str], wait_seconds: float = 15.0) -> str
                 "LOOKERSDK_CLIENT_SECRET": DEFAULT_CLIENT_SECRET, "LOOKERSDK_VERIFY_SSL": "false"})
     env.setdefault("ALLOW_ANONYMOUS", "true")
     env.setdefault("CORS_ORIGINS", "http://localhost:*")
+    env.setdefault("EMBED_MODELS", "thelook,finance")
     api = f"http://localhost:{env.get('PORT', '3000')}"
     print(f"Demo: Looker emulator on {url}; the API will listen on {api}\n"
           f"Try:  curl -s {api}/api/query -H 'Content-Type: application/json' "

@@ -295,6 +295,9 @@ def _execute(app, task: Task) -> None:
             if fault.latency_ms:
                 task.status = "running"
                 time.sleep(fault.latency_ms / 1000)
+            if fault.status:  # the query itself failed in the database
+                task.error, task.status = f"The query failed in the database (injected {fault.status})", "error"
+                return
         if task.status == "killed":
             return
         task.status = "running"

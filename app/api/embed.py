@@ -1,0 +1,82 @@
+"""Signed embed URLs for the calling user: who they are comes from their credentials, what they may do
+from the server's settings; the request body can only add dashboard filters."""
+
+from __future__ import annotations
+
+import logging
+import re
+from urllib.parse import urlencode
+
+import orjson
+from flask import Blueprint, Response, current_app, request
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..auth import caller
+from ..embed import signed_embed_url
+from ..errors import ApiError
+from ..governance import require_model
+from ..looker import looker
+from ..validation import json_body, parse
+from .dashboards import checked_id
+
+bp = Blueprint("embed", __name__, url_prefix="/api/embed")
+log = logging.getLogger("looker_proxy.embed")
+NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
+
+
+class EmbedRequest(BaseModel):
+    """The only thing a client may choose: filter values for the embedded content."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    filters: dict[str, str] = Field(default_factory=dict, max_length=50)
+
+
+def _filters() -> dict[str, str]:
+    if not request.get_data(cache=True):
+        return {}
+    return parse(EmbedRequest, json_body()).filters
+
+
+def _issue(target: str, kind: str, ident: str) -> Response:
+    settings = current_app.extensions["settings"]
+    models = list(settings.embed_models or settings.allowed_models)
+    if not models:
+        raise ApiError(403, "Embedding is not enabled here: set EMBED_MODELS (or ALLOWED_MODELS) on the service.")
+    filters = _filters()
+    path = target + ("?" + urlencode(filters) if filters else "")
+    user = caller()
+    if settings.looker_embed_secret:
+        url = signed_embed_url(settings.looker_embed_secret.reveal(), settings.looker_embed_host, path,
+                               external_user_id=user, permissions=list(settings.embed_permissions), models=models,
+                               session_length=settings.embed_session_length)
+    else:
+        url = looker().call(f"an embed URL for {kind} {ident}", "create_sso_embed_url", {
+            "target_url": settings.looker_base_url + path, "external_user_id": user,
+            "permissions": list(settings.embed_permissions), "models": models,
+            "session_length": settings.embed_session_length, "force_logout_login": True}).url
+    log.info("embed url issued", extra={"event": "embed_issued", "caller": user, "target": f"{kind} {ident}"})
+    return Response(orjson.dumps({"url": url, "session_length": settings.embed_session_length}),
+                    content_type="application/json", headers={"Cache-Control": "no-store"})
+
+
+@bp.post("/dashboards/<dashboard_id>")
+def embed_dashboard(dashboard_id: str):
+    """Issue a signed URL that opens a dashboard for the caller."""
+    dashboard_id = checked_id(dashboard_id)
+    return _issue(f"/embed/dashboards/{dashboard_id}", "dashboard", dashboard_id)
+
+
+@bp.post("/looks/<int:look_id>")
+def embed_look(look_id: int):
+    """Issue a signed URL that opens a Look for the caller."""
+    return _issue(f"/embed/looks/{look_id}", "Look", str(look_id))
+
+
+@bp.post("/explores/<model>/<explore>")
+def embed_explore(model: str, explore: str):
+    """Issue a signed URL that opens an explore for the caller."""
+    if not (NAME.fullmatch(model) and NAME.fullmatch(explore)):
+        raise ApiError(404, "There is no such explore.")
+    require_model(model)
+    return _issue(f"/embed/explore/{model}/{explore}", "explore", f"{model}/{explore}")
