@@ -6,7 +6,7 @@ import time
 
 from flask import Flask
 
-from . import auth, cache, errors, logs, telemetry
+from . import auth, cache, errors, guard, logs, telemetry
 from . import looker as looker_client
 from .catalog import load_catalog
 from .config import Settings
@@ -33,7 +33,8 @@ def create_app(settings: Settings | None = None, *, clock=time.time) -> Flask:
     app.extensions["catalog"] = load_catalog(settings.metrics_file, settings.metrics_file_required)
 
     logs.init_app(app)
-    auth.init_app(app)
+    auth.init_app(app, settings)
+    guard.init_app(app, settings)  # after auth: limits are counted per authenticated caller
     errors.init_app(app)
     telemetry.init_app(app)
     looker_client.init_app(app, settings)
@@ -41,9 +42,9 @@ def create_app(settings: Settings | None = None, *, clock=time.time) -> Flask:
                         lifetime=settings.cache_ttl + settings.cache_stale_seconds) if settings.redis_url else None
     cache.init_app(app, settings, clock, shared)
 
-    from .api import dashboard_data, dashboards, embed, health, looks, metrics, models, ops, query, tasks
+    from .api import dashboard_data, dashboards, docs, embed, health, looks, metrics, models, ops, query, tasks
 
     for blueprint in (health.bp, query.bp, tasks.bp, looks.bp, dashboards.bp, dashboard_data.bp, models.bp,
-                      embed.bp, metrics.bp, ops.bp):
+                      embed.bp, metrics.bp, ops.bp, docs.bp):
         app.register_blueprint(blueprint)
     return app

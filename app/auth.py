@@ -1,14 +1,55 @@
-"""Who is calling: API keys from `Authorization: Bearer` or `X-API-Key`, compared in constant time."""
+"""Who is calling: an API key (constant-time compare) or a signed JWT from the front end (PyJWT)."""
 
 from __future__ import annotations
 
 import hmac
+import logging
 
+import jwt
 from flask import Flask, current_app, g, request
 
+from .config import Settings
 from .errors import ApiError
 
-PUBLIC_ENDPOINTS = {"health.healthz", "health.readyz", "static", "openapi.openapi_json", "openapi.docs"}
+log = logging.getLogger("looker_proxy.auth")
+PUBLIC_ENDPOINTS = {"health.healthz", "health.readyz", "static", "docs.openapi_json", "docs.docs_page",
+                    "docs.docs_asset"}
+LEEWAY_SECONDS = 30
+ASYMMETRIC = ["RS256", "RS384", "RS512", "ES256", "ES384", "PS256"]
+
+
+class TokenVerifier:
+    """Verify JWTs: HS256 with JWT_SECRET, or asymmetric keys from JWT_JWKS_URL (cached, refreshed on a new kid)."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.jwks = jwt.PyJWKClient(settings.jwt_jwks_url, cache_keys=True, lifespan=3600, timeout=5,
+                                    cooldown_duration=settings.jwt_jwks_cooldown) if settings.jwt_jwks_url else None
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.settings.jwt_secret or self.jwks)
+
+    def subject(self, token: str) -> str:
+        """Return the token's `sub`, or raise 401 with a reason that tells an attacker nothing useful."""
+        options = {"require": ["exp", "sub"] + (["aud"] if self.settings.jwt_audience else [])
+                   + (["iss"] if self.settings.jwt_issuer else [])}
+        try:
+            if self.jwks is not None:
+                key, algorithms = self.jwks.get_signing_key_from_jwt(token).key, ASYMMETRIC
+            else:
+                key, algorithms = self.settings.jwt_secret.reveal(), ["HS256"]
+            claims = jwt.decode(token, key, algorithms=algorithms, leeway=LEEWAY_SECONDS, options=options,
+                                audience=self.settings.jwt_audience or None, issuer=self.settings.jwt_issuer or None)
+        except jwt.ExpiredSignatureError:
+            raise ApiError(401, "The token has expired.") from None
+        except (jwt.PyJWTError, ValueError) as exc:
+            log.info("token refused", extra={"event": "jwt_refused", "reason": type(exc).__name__})
+            raise ApiError(401, "The token is not valid.") from None
+        subject = claims.get("sub")
+        if not isinstance(subject, str) or not subject:
+            raise ApiError(401, "The token is not valid.")
+        return subject
 
 
 def _presented() -> str | None:
@@ -18,35 +59,42 @@ def _presented() -> str | None:
     return request.headers.get("X-API-Key", "").strip() or None
 
 
-def identify(keys, allow_anonymous: bool) -> str:
-    """Return the caller's label, or raise 401 when no configured credential matches."""
+def _looks_like_jwt(token: str) -> bool:
+    return token.count(".") == 2 and token.startswith("eyJ")
+
+
+def identify(settings: Settings, verifier: TokenVerifier) -> str:
+    """Return the caller's identity (API key label or JWT subject), or raise 401."""
     presented = _presented()
-    if presented is not None:
-        match = None
-        for label, key in keys:  # look at every key so timing does not reveal which one nearly matched
-            if hmac.compare_digest(presented.encode(), key.reveal().encode()):
-                match = label
-        if match:
-            return match
-        raise ApiError(401, "The API key is not valid.")
-    if allow_anonymous:
-        return "anonymous"
-    raise ApiError(401, "Send an API key as 'Authorization: Bearer <key>' or 'X-API-Key: <key>'.")
+    if presented is None:
+        if settings.allow_anonymous:
+            return "anonymous"
+        raise ApiError(401, "Send an API key as 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
+                            + (", or a signed token as 'Authorization: Bearer <jwt>'." if verifier.enabled else "."))
+    if verifier.enabled and _looks_like_jwt(presented):
+        return verifier.subject(presented)
+    match = None
+    for label, key in settings.api_keys:  # look at every key so timing does not reveal which one nearly matched
+        if hmac.compare_digest(presented.encode(), key.reveal().encode()):
+            match = label
+    if match:
+        return match
+    raise ApiError(401, "The credentials are not valid.")
 
 
 def _authenticate() -> None:
     if request.method == "OPTIONS" or request.url_rule is None or request.endpoint in PUBLIC_ENDPOINTS:
         g.caller = "anonymous"
-        return  # unknown routes and wrong methods fall through to their 404/405
-    settings = current_app.extensions["settings"]
-    g.caller = identify(settings.api_keys, settings.allow_anonymous)
+        return  # preflights, unknown routes and wrong methods fall through to CORS, 404 and 405
+    g.caller = identify(current_app.extensions["settings"], current_app.extensions["token_verifier"])
 
 
 def caller() -> str:
-    """Return the authenticated caller's label."""
+    """Return the authenticated caller's identity."""
     return g.get("caller", "anonymous")
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, settings: Settings) -> None:
     """Check credentials before every request that needs them."""
+    app.extensions["token_verifier"] = TokenVerifier(settings)
     app.before_request(_authenticate)

@@ -95,6 +95,28 @@ def _base_url(env: Mapping[str, str]) -> str:
     return url
 
 
+def _jwks_url(env: Mapping[str, str]) -> str:
+    url = env.get("JWT_JWKS_URL", "").strip()
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
+    if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
+        raise ConfigError(f"JWT_JWKS_URL must be an https URL (plain http only on loopback), not '{url}'")
+    return url
+
+
+def _rate_limit(env: Mapping[str, str]) -> str:
+    from limits import parse_many
+
+    value = env.get("RATE_LIMIT", "").strip() or "600/minute"
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ConfigError(f"RATE_LIMIT must look like 600/minute or 10/second;1000/hour, not '{value}'") from None
+    return value
+
+
 def _embed_host(env: Mapping[str, str]) -> str:
     host = env.get("LOOKER_EMBED_HOST", "").strip().rstrip("/")
     if host and not re.fullmatch(r"(https?://)?[A-Za-z0-9.-]+(:\d+)?", host):
@@ -112,6 +134,11 @@ class Settings:
     verify_ssl: bool = True
     looker_timeout: int = 30
     api_keys: tuple[tuple[str, Secret], ...] = ()
+    jwt_secret: Secret = field(default_factory=lambda: Secret(""))
+    jwt_jwks_url: str = ""
+    jwt_audience: str = ""
+    jwt_issuer: str = ""
+    jwt_jwks_cooldown: float = 5.0
     allow_anonymous: bool = False
     cors_origins: tuple[str, ...] = ()
     allowed_models: tuple[str, ...] = ()
@@ -121,6 +148,9 @@ class Settings:
     cache_max_bytes: int = 134217728
     redis_url: str = ""
     rate_limit: str = "600/minute"
+    looker_max_concurrency: int = 10
+    breaker_failures: int = 5
+    breaker_reset_seconds: float = 30.0
     looker_embed_secret: Secret = field(default_factory=lambda: Secret(""))
     looker_embed_host: str = ""
     embed_permissions: tuple[str, ...] = ("access_data", "see_looks", "see_user_dashboards")
@@ -149,11 +179,16 @@ class Settings:
             verify_ssl=_bool(env, "LOOKERSDK_VERIFY_SSL", True),
             looker_timeout=_int(env, "LOOKERSDK_TIMEOUT", 30, minimum=1),
             api_keys=_api_keys(env), allow_anonymous=_bool(env, "ALLOW_ANONYMOUS", False),
+            jwt_secret=Secret(env.get("JWT_SECRET", "").strip()), jwt_jwks_url=_jwks_url(env),
+            jwt_audience=env.get("JWT_AUDIENCE", "").strip(), jwt_issuer=env.get("JWT_ISSUER", "").strip(),
             cors_origins=_list(env, "CORS_ORIGINS"), allowed_models=_list(env, "ALLOWED_MODELS"),
             max_rows=_int(env, "MAX_ROWS", 5000, minimum=1), cache_ttl=_int(env, "CACHE_TTL", 3600),
             cache_stale_seconds=_int(env, "CACHE_STALE_SECONDS", 86400),
             cache_max_bytes=_int(env, "CACHE_MAX_BYTES", 134217728), redis_url=env.get("REDIS_URL", "").strip(),
-            rate_limit=env.get("RATE_LIMIT", "600/minute").strip() or "600/minute",
+            rate_limit=_rate_limit(env),
+            looker_max_concurrency=_int(env, "LOOKER_MAX_CONCURRENCY", 10, minimum=1),
+            breaker_failures=_int(env, "LOOKER_BREAKER_FAILURES", 5, minimum=1),
+            breaker_reset_seconds=float(_int(env, "LOOKER_BREAKER_RESET_SECONDS", 30, minimum=1)),
             looker_embed_secret=Secret(env.get("LOOKER_EMBED_SECRET", "").strip()),
             looker_embed_host=_embed_host(env),
             embed_permissions=_list(env, "EMBED_PERMISSIONS") or ("access_data", "see_looks", "see_user_dashboards"),
@@ -178,8 +213,13 @@ class Settings:
             raise ConfigError("LOOKERSDK_CLIENT_ID is not set: create API credentials for a dedicated Looker user")
         if not self.looker_client_secret:
             raise ConfigError("LOOKERSDK_CLIENT_SECRET is not set: it comes with the client id from Looker")
-        if not self.api_keys and not self.allow_anonymous:
-            raise ConfigError("API_KEYS is not set: give client keys, or set ALLOW_ANONYMOUS=true to run open")
+        if not (self.api_keys or self.jwt_secret or self.jwt_jwks_url or self.allow_anonymous):
+            raise ConfigError("API_KEYS is not set: give client keys (or JWT_SECRET / JWT_JWKS_URL), or set "
+                              "ALLOW_ANONYMOUS=true to run open")
+        if self.jwt_secret and len(self.jwt_secret) < 32:
+            raise ConfigError("JWT_SECRET is shorter than 32 characters; HS256 needs a long random secret")
+        if self.jwt_secret and self.jwt_jwks_url:
+            raise ConfigError("JWT_SECRET and JWT_JWKS_URL are both set: choose HS256 with a secret or keys from JWKS")
         if self.looker_embed_secret and not self.looker_embed_host:
             raise ConfigError("LOOKER_EMBED_HOST is not set: local embed signing needs the host browsers will open")
         if self.embed_session_length > 2592000:
@@ -188,5 +228,5 @@ class Settings:
     @property
     def secrets(self) -> tuple[str, ...]:
         """Every secret value, for tests and log scrubbing."""
-        return tuple(s.reveal() for s in (self.looker_client_secret, self.looker_embed_secret,
+        return tuple(s.reveal() for s in (self.looker_client_secret, self.looker_embed_secret, self.jwt_secret,
                                           *(k for _, k in self.api_keys)) if s)

@@ -51,7 +51,6 @@ def _finish(response):
     ctx = g._get_current_object()  # one proxy lookup instead of one per field
     headers = response.headers
     headers["X-Request-ID"] = getattr(ctx, "request_id", "")
-    headers.setdefault("X-Content-Type-Options", "nosniff")
     if log.isEnabledFor(logging.INFO):  # makeRecord + handle: the same record, without the caller lookup
         started = getattr(ctx, "started", None)
         fields = {"method": request.method, "path": request.path, "status": response.status_code,

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import looker_sdk
 import orjson
+import pybreaker
 import requests
 from flask import Flask, current_app, g, has_request_context
 from looker_sdk.rtl import api_settings, transport
@@ -126,6 +127,15 @@ class LookerClient:
     def __init__(self, settings: Settings, pool_size: int = 16, metrics=None):
         self.settings = settings
         self.metrics = metrics
+        # At most this many Looker calls at once per worker: a burst of distinct queries waits its turn
+        # (bounded) instead of exhausting Looker's connections.
+        self._slots = threading.BoundedSemaphore(settings.looker_max_concurrency)
+        self.slot_wait = min(5.0, float(settings.looker_timeout))
+        # After repeated failures, fail fast for a cool-down instead of piling up timeouts; then probe.
+        self.breaker = pybreaker.CircuitBreaker(
+            fail_max=settings.breaker_failures, reset_timeout=settings.breaker_reset_seconds,
+            exclude=[lambda exc: not (isinstance(exc, ApiError) and exc.status >= 500)],
+            throw_new_error_on_trip=False, name="looker")
         self.pool_size = pool_size
         self._sdk = None
         self._transport: _Transport | None = None
@@ -156,13 +166,22 @@ class LookerClient:
     def call(self, what: str, method: str, *args, **kwargs):
         """Call an SDK method and return its value, turning every failure into an ApiError."""
         started = time.perf_counter()
+        if not self._slots.acquire(timeout=self.slot_wait):
+            raise ApiError(503, "Looker is busy with this service's other requests; try again shortly.",
+                           headers={"Retry-After": "2"})
         try:
-            return self._call(what, method, *args, **kwargs)
+            return self.breaker.call(self._call, what, method, *args, **kwargs)
+        except pybreaker.CircuitBreakerError:
+            if self.metrics:
+                self.metrics.looker_errors.labels("503").inc()
+            raise ApiError(503, "Looker has been failing; the service is giving it a moment before asking again.",
+                           headers={"Retry-After": str(int(self.settings.breaker_reset_seconds))}) from None
         except ApiError as exc:
             if self.metrics:
                 self.metrics.looker_errors.labels(str(exc.status)).inc()
             raise
         finally:
+            self._slots.release()
             elapsed = time.perf_counter() - started
             if self.metrics:
                 self.metrics.looker_seconds.labels(method).observe(elapsed)

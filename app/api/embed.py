@@ -9,13 +9,13 @@ from urllib.parse import urlencode
 
 import orjson
 from flask import Blueprint, Response, current_app, request
-from pydantic import BaseModel, ConfigDict, Field
 
 from ..auth import caller
 from ..embed import signed_embed_url
 from ..errors import ApiError
 from ..governance import require_model
 from ..looker import looker
+from ..schemas import EmbedRequestBody
 from ..validation import json_body, parse
 from .dashboards import checked_id
 
@@ -24,18 +24,10 @@ log = logging.getLogger("looker_proxy.embed")
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 
 
-class EmbedRequest(BaseModel):
-    """The only thing a client may choose: filter values for the embedded content."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    filters: dict[str, str] = Field(default_factory=dict, max_length=50)
-
-
 def _filters() -> dict[str, str]:
     if not request.get_data(cache=True):
         return {}
-    return parse(EmbedRequest, json_body()).filters
+    return parse(EmbedRequestBody, json_body()).filters
 
 
 def _issue(target: str, kind: str, ident: str) -> Response:

@@ -5,14 +5,15 @@ from __future__ import annotations
 import datetime as dt
 
 import orjson
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app
 
 from ..catalog import Metric
 from ..errors import ApiError, invalid
 from ..formats import looker_result
 from ..governance import require_model
 from ..looker import looker
-from ..schemas import write_query
+from ..schemas import MetricParams, write_query
+from ..validation import query_args
 from .query_input import query_key
 
 bp = Blueprint("metrics", __name__, url_prefix="/api/metrics")
@@ -78,27 +79,20 @@ def _number(value) -> float | int:
         return 0
 
 
-def _date(name: str, default: dt.date) -> dt.date:
-    text = request.args.get(name)
-    if text is None:
-        return default
-    try:
-        return dt.date.fromisoformat(text) if len(text) == 10 else dt.date.fromisoformat("invalid")
-    except ValueError:
-        raise invalid(f"'{name}' must be a date as YYYY-MM-DD.", [{"field": name, "message": "not a date"}]) from None
-
-
 def _range(metric: Metric) -> tuple[dt.date, dt.date, str]:
-    unknown = sorted(set(request.args) - {"from", "to", "granularity"})
-    if unknown:
-        raise invalid(f"Unknown parameter(s): {', '.join(unknown)}.",
-                      [{"field": name, "message": "not a parameter of this endpoint"} for name in unknown])
-    granularity = request.args.get("granularity", "day" if "day" in metric.granularities else metric.granularities[0])
+    params = query_args(MetricParams)
+    granularity = params.granularity or ("day" if "day" in metric.granularities else metric.granularities[0])
     if granularity not in metric.granularities:
-        raise invalid(f"granularity must be one of {', '.join(metric.granularities)}.",
-                      [{"field": "granularity", "message": f"'{granularity[:20]}' is not offered for this metric"}])
-    end = _date("to", dt.datetime.now(dt.UTC).date())
-    start = _date("from", end - dt.timedelta(days=DEFAULT_DAYS - 1))
+        raise invalid(f"granularity must be one of {', '.join(metric.granularities)} for this metric.",
+                      [{"field": "granularity", "message": f"'{granularity}' is not offered for this metric"}])
+    try:
+        end = dt.date.fromisoformat(params.to) if params.to else dt.datetime.now(dt.UTC).date()
+    except ValueError:
+        raise invalid("'to' is not a calendar date.", [{"field": "to", "message": "not a date"}]) from None
+    try:
+        start = dt.date.fromisoformat(params.from_) if params.from_ else end - dt.timedelta(days=DEFAULT_DAYS - 1)
+    except ValueError:
+        raise invalid("'from' is not a calendar date.", [{"field": "from", "message": "not a date"}]) from None
     if start > end:
         raise invalid("'from' is after 'to'.", [{"field": "to", "message": "must not be before 'from'"}])
     days = (end - start).days + 1

@@ -1,0 +1,267 @@
+"""Lock-down: JWT and API keys, CORS, per-caller rate limits, the Looker concurrency cap, the circuit breaker."""
+
+import json
+import logging
+import threading
+import time
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+from flask import Flask
+from werkzeug.serving import make_server
+
+from looker_emulator.state import DEFAULT_CLIENT_SECRET, Fault
+
+from .conftest import ADMIN_KEY, API_KEY, calls
+from .test_service import QUERY, problem
+
+JWT_SECRET = "jwt-secret-0123456789-0123456789-abcdef"
+
+
+def hs256(**claims) -> str:
+    body = {"sub": "alice@example.com", "exp": int(time.time()) + 300, "aud": "dash", "iss": "idp", **claims}
+    return jwt.encode({k: v for k, v in body.items() if v is not None}, JWT_SECRET, algorithm="HS256")
+
+
+@pytest.fixture
+def jwt_app(make_app):
+    return make_app(JWT_SECRET=JWT_SECRET, JWT_AUDIENCE="dash", JWT_ISSUER="idp")
+
+
+@pytest.mark.parametrize(("authorization", "status", "detail"), [
+    (None, 401, "Send an API key"),
+    ("Bearer not-a-key-0123456789", 401, "not valid"),
+    (f"Bearer {API_KEY}", 200, None),
+    ("Bearer " + hs256(), 200, None),
+    ("Bearer " + hs256(exp=int(time.time()) - 120), 401, "expired"),
+    ("Bearer " + hs256(aud="other"), 401, "not valid"),
+    ("Bearer " + hs256(iss="evil"), 401, "not valid"),
+    ("Bearer " + hs256(nbf=int(time.time()) + 600), 401, "not valid"),
+    ("Bearer " + hs256(sub=None), 401, "not valid"),
+    ("Bearer " + hs256(exp=None), 401, "not valid"),
+    ("Bearer " + jwt.encode({"sub": "a", "exp": int(time.time()) + 60, "aud": "dash", "iss": "idp"},
+                            "another-secret-0123456789-0123456789", algorithm="HS256"), 401, "not valid"),
+    ("Bearer " + jwt.encode({"sub": "a", "exp": int(time.time()) + 60, "aud": "dash", "iss": "idp"},
+                            None, algorithm="none"), 401, "not valid"),
+])
+def test_credentials_table(jwt_app, emulator, authorization, status, detail):
+    headers = {"Authorization": authorization} if authorization else {}
+    reply = jwt_app.test_client().post("/api/query", json=QUERY, headers=headers)
+    assert reply.status_code == status
+    if status == 401:
+        body = problem(reply, 401, "unauthorized")
+        assert detail in body["detail"] and JWT_SECRET not in reply.get_data(as_text=True)
+
+
+def test_small_clock_skew_is_tolerated(jwt_app):
+    token = hs256(exp=int(time.time()) - 10)  # inside the 30 s leeway
+    assert jwt_app.test_client().post("/api/query", json=QUERY,
+                                      headers={"Authorization": f"Bearer {token}"}).status_code == 200
+
+
+def test_the_jwt_subject_is_the_caller(jwt_app, caplog):
+    caplog.set_level(logging.INFO, logger="looker_proxy.access")
+    jwt_app.test_client().post("/api/query", json=QUERY, headers={"Authorization": f"Bearer {hs256()}"})
+    assert [r.fields["caller"] for r in caplog.records if r.name == "looker_proxy.access"] == ["alice@example.com"]
+
+
+class Jwks:
+    """A local JWKS endpoint whose keys a test can rotate."""
+
+    def __init__(self):
+        self.keys = {}
+        app = Flask("jwks")
+        app.get("/jwks.json")(lambda: {"keys": list(self.keys.values())})
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_port}/jwks.json"
+
+    def add(self, kid: str):
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.keys[kid] = {**json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key())), "kid": kid,
+                          "use": "sig", "alg": "RS256"}
+        return key
+
+    def token(self, key, kid: str, **claims) -> str:
+        body = {"sub": "bob", "exp": int(time.time()) + 300, **claims}
+        return jwt.encode(body, key, algorithm="RS256", headers={"kid": kid})
+
+
+def test_jwks_keys_verify_tokens_and_rotation_is_picked_up(emulator):
+    from app import create_app
+    from app.config import Settings
+
+    from .conftest import emulator_env
+
+    jwks = Jwks()
+    first = jwks.add("k1")
+    settings = Settings.from_env(emulator_env(emulator, API_KEYS="", JWT_JWKS_URL=jwks.url), jwt_jwks_cooldown=0)
+    web = create_app(settings).test_client()
+    ok = web.post("/api/query", json=QUERY, headers={"Authorization": f"Bearer {jwks.token(first, 'k1')}"})
+    assert ok.status_code == 200
+    second = jwks.add("k2")  # the identity provider rotates its keys
+    del jwks.keys["k1"]
+    rotated = web.post("/api/query", json=QUERY, headers={"Authorization": f"Bearer {jwks.token(second, 'k2')}"})
+    assert rotated.status_code == 200
+    forged = jwks.token(rsa.generate_private_key(public_exponent=65537, key_size=2048), "k2")
+    assert web.post("/api/query", json=QUERY, headers={"Authorization": f"Bearer {forged}"}).status_code == 401
+    jwks.server.shutdown()
+
+
+# ---- CORS ------------------------------------------------------------------------------------------------
+@pytest.fixture
+def cors_app(make_app):
+    return make_app(CORS_ORIGINS="https://dash.example.com,http://localhost:*")
+
+
+@pytest.mark.parametrize(("origin", "allowed"), [
+    ("https://dash.example.com", True), ("http://localhost:5173", True), ("http://localhost", True),
+    ("https://evil.example.com", False), ("http://localhost.evil.com:5173", False), ("null", False),
+])
+def test_cors_answers_only_configured_origins(cors_app, origin, allowed):
+    reply = cors_app.test_client().post("/api/query", json=QUERY, headers={"Origin": origin, "X-API-Key": API_KEY})
+    assert (reply.headers.get("Access-Control-Allow-Origin") == origin) is allowed
+    if allowed:
+        assert reply.headers["Access-Control-Allow-Credentials"] == "true"
+        assert "X-Cache" in reply.headers["Access-Control-Expose-Headers"]
+    else:
+        assert "Access-Control-Allow-Credentials" not in reply.headers
+
+
+def test_preflight_is_answered_without_credentials(cors_app, emulator):
+    reply = cors_app.test_client().options("/api/query", headers={
+        "Origin": "http://localhost:3001", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization, content-type"})
+    assert reply.status_code == 200 and reply.headers["Access-Control-Allow-Origin"] == "http://localhost:3001"
+    assert "POST" in reply.headers["Access-Control-Allow-Methods"]
+    assert "authorization" in reply.headers["Access-Control-Allow-Headers"].lower()
+    assert sum(emulator.state.calls.values()) == 0
+
+
+def test_no_cors_headers_without_cors_origins(client):
+    assert "Access-Control-Allow-Origin" not in client.post("/api/query", json=QUERY,
+                                                            headers={"Origin": "http://localhost:3000"}).headers
+
+
+def test_defensive_headers(client):
+    reply = client.get("/api/nothing")
+    assert reply.headers["X-Content-Type-Options"] == "nosniff" and reply.headers["X-Frame-Options"] == "DENY"
+    assert reply.headers["Cache-Control"] == "no-store"
+
+
+# ---- rate limits -----------------------------------------------------------------------------------------
+def test_callers_are_limited_separately_with_retry_after(make_app):
+    web = make_app(RATE_LIMIT="3/minute").test_client()
+    replies = [web.get("/api/models", headers={"X-API-Key": API_KEY}) for _ in range(4)]
+    assert [r.status_code for r in replies] == [200, 200, 200, 429]
+    limited = problem(replies[-1], 429, "rate_limited")
+    assert int(replies[-1].headers["Retry-After"]) > 0 and replies[-1].headers["X-RateLimit-Limit"] == "3"
+    assert limited["detail"]
+    assert replies[0].headers["X-RateLimit-Remaining"] == "2"
+    assert web.get("/api/models", headers={"X-API-Key": ADMIN_KEY}).status_code == 200  # another caller
+    assert web.get("/healthz").status_code == 200  # health checks are never limited
+
+
+def test_two_processes_share_one_limit_through_redis(emulator, redis_server):
+    import requests
+
+    from .conftest import emulator_env
+    from .test_cache_redis import start_service
+
+    env = emulator_env(emulator, REDIS_URL=redis_server.url, RATE_LIMIT="4/minute")
+    services = [start_service(env) for _ in range(2)]
+    try:
+        statuses = [requests.get(f"{base}/api/models", headers={"X-API-Key": API_KEY}, timeout=10).status_code
+                    for _ in range(3) for _, base in services]
+    finally:
+        for process, _ in services:
+            process.terminate()
+            process.wait(timeout=30)
+    assert statuses.count(200) == 4 and statuses.count(429) == 2
+
+
+# ---- protecting Looker -----------------------------------------------------------------------------------
+def test_a_burst_beyond_the_looker_cap_waits_then_gets_503(make_app, emulator):
+    app = make_app(LOOKER_MAX_CONCURRENCY="1")
+    app.extensions["looker"].slot_wait = 0.2
+    web = app.test_client()
+    web.get("/readyz")  # log in first
+    emulator.state.faults.append(Fault(operation="run_inline_query", latency_ms=800))
+    results = []
+
+    def ask(limit):
+        results.append(app.test_client().post("/api/query", json={**QUERY, "limit": limit},
+                                              headers={"X-API-Key": API_KEY}))
+
+    threads = [threading.Thread(target=ask, args=(n,)) for n in (1, 2)]
+    for thread in threads:
+        thread.start()
+        time.sleep(0.05)
+    for thread in threads:
+        thread.join()
+    assert sorted(r.status_code for r in results) == [200, 503]
+    busy = next(r for r in results if r.status_code == 503)
+    assert busy.headers["Retry-After"] == "2" and "busy" in busy.get_json()["detail"]
+    assert calls(emulator, "run_inline_query") == 1
+
+
+def test_the_breaker_opens_on_failures_and_closes_after_recovery(make_app, emulator):
+    web = make_app(LOOKER_BREAKER_FAILURES="3", LOOKER_BREAKER_RESET_SECONDS="1").test_client()
+    headers = {"X-API-Key": API_KEY, "Cache-Control": "no-cache"}
+    web.get("/readyz")
+    emulator.state.faults.append(Fault(operation="run_inline_query", status=500))
+    assert [web.post("/api/query", json=QUERY, headers=headers).status_code for _ in range(3)] == [502] * 3
+    opened = web.post("/api/query", json=QUERY, headers=headers)
+    assert opened.status_code == 503 and opened.headers["Retry-After"] == "1"
+    assert calls(emulator, "run_inline_query") == 3  # failing fast: Looker was not asked
+    emulator.state.faults.clear()
+    time.sleep(1.1)  # the breaker's cool-down (pybreaker keeps its own clock)
+    assert web.post("/api/query", json=QUERY, headers=headers).status_code == 200  # the probe succeeds
+    assert web.post("/api/query", json={**QUERY, "limit": 2}, headers=headers).status_code == 200
+
+
+def test_an_open_breaker_still_serves_stale(make_app, emulator):
+    from .test_cache import FakeClock
+
+    clock = FakeClock()
+    from app import create_app
+    from app.config import Settings
+
+    from .conftest import emulator_env
+
+    app = create_app(Settings.from_env(emulator_env(emulator, LOOKER_BREAKER_FAILURES="1")), clock=clock)
+    web = app.test_client()
+    good = web.post("/api/query", json=QUERY, headers={"X-API-Key": API_KEY})
+    clock.advance(4000)
+    emulator.state.faults.append(Fault(operation="run_inline_query", status=500))
+    first = web.post("/api/query", json=QUERY, headers={"X-API-Key": API_KEY})  # trips the breaker
+    second = web.post("/api/query", json=QUERY, headers={"X-API-Key": API_KEY})  # breaker open
+    assert (first.headers["X-Cache"], second.headers["X-Cache"]) == ("STALE", "STALE")
+    assert second.data == good.data and calls(emulator, "run_inline_query") == 2
+
+
+def test_no_secret_leaks_during_a_fault_run(make_app, emulator, caplog):
+    caplog.set_level(logging.DEBUG)
+    embed_secret = "embed-secret-that-must-stay-home"
+    app = make_app(JWT_SECRET=JWT_SECRET, LOOKER_EMBED_SECRET=embed_secret, LOOKER_EMBED_HOST="looker.example.com",
+                   EMBED_MODELS="thelook", LOOKER_BREAKER_FAILURES="2")
+    web = app.test_client()
+    token = hs256(aud=None, iss=None)
+    replies = []
+    for fault in (None, Fault(status=500, body="html"), Fault(status=401), Fault(drop=True),
+                  Fault(status=200, body="garbage")):
+        emulator.state.faults.clear()
+        if fault:
+            emulator.state.faults.append(fault)
+        emulator.state.revoke()
+        for headers in ({"Authorization": f"Bearer {token}"}, {"X-API-Key": API_KEY}, {"X-API-Key": "bad"}):
+            replies += [web.post("/api/query", json=QUERY, headers={**headers, "Cache-Control": "no-cache"}),
+                        web.post("/api/embed/dashboards/1", headers=headers), web.get("/api/models", headers=headers),
+                        web.get("/api/dashboards/1/data", headers=headers), web.get("/readyz")]
+    secrets = [DEFAULT_CLIENT_SECRET, API_KEY, ADMIN_KEY, JWT_SECRET, embed_secret]
+    assert {r.status_code for r in replies} >= {200, 401, 502}
+    for reply in replies:
+        text = reply.get_data(as_text=True) + str(reply.headers)
+        assert not any(secret in text for secret in secrets)
+    assert not any(secret in caplog.text for secret in secrets)
