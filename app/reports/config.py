@@ -1,0 +1,174 @@
+"""reports.toml: each report's source, format, schedule and destinations, checked before anything runs."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+import zoneinfo
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from apscheduler.triggers.cron import CronTrigger
+from pydantic import ValidationError
+
+from ..config import ConfigError, Secret
+from ..schemas import QueryRequest
+
+NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,63}")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]{0,127}")
+FORMATS = ("csv", "html", "xlsx")
+KEYS = {"title", "schedule", "timezone", "format", "look", "query", "metric", "link", "rows_in_message", "email",
+        "slack"}
+SUBJECT_FIELDS = {"title": "t", "report": "r", "date": "d", "rows": 0}
+
+
+@dataclass(frozen=True)
+class Email:
+    to: tuple[str, ...]
+    subject: str = "{title} ({date})"
+
+
+@dataclass(frozen=True)
+class Report:
+    """One scheduled report."""
+
+    name: str
+    title: str
+    schedule: str
+    timezone: str
+    format: str
+    look: int | None = None
+    query: dict | None = None
+    metric: dict | None = None
+    link: str | None = None
+    rows_in_message: int = 20
+    email: Email | None = None
+    slack_webhook_env: str | None = None
+    destinations: tuple[str, ...] = field(default=())
+
+    def trigger(self) -> CronTrigger:
+        return CronTrigger.from_crontab(self.schedule, timezone=self.timezone)
+
+
+@dataclass(frozen=True)
+class Mail:
+    """SMTP settings, from the environment."""
+
+    host: str
+    port: int
+    username: str
+    password: Secret
+    sender: str
+    starttls: bool
+
+
+def smtp_settings(env: Mapping[str, str] | None = None) -> Mail:
+    """Read SMTP_* variables (only needed when a report mails)."""
+    env = os.environ if env is None else env
+    port = env.get("SMTP_PORT", "").strip() or "587"
+    if not port.isdigit():
+        raise ConfigError(f"SMTP_PORT must be a port number, not '{port}'")
+    starttls = (env.get("SMTP_STARTTLS", "").strip().lower() or ("true" if port == "587" else "false"))
+    if starttls not in ("true", "false", "1", "0", "yes", "no"):
+        raise ConfigError(f"SMTP_STARTTLS must be true or false, not '{starttls}'")
+    return Mail(host=env.get("SMTP_HOST", "").strip(), port=int(port), username=env.get("SMTP_USERNAME", "").strip(),
+                password=Secret(env.get("SMTP_PASSWORD", "")), sender=env.get("SMTP_FROM", "").strip(),
+                starttls=starttls in ("true", "1", "yes"))
+
+
+def _report(path: str, name: str, raw, max_rows: int, metric_names: set[str]) -> Report:
+    def bad(key: str, problem: str) -> ConfigError:
+        return ConfigError(f"{path}: report '{name}': field '{key}' {problem}")
+
+    if not NAME.fullmatch(name):
+        raise ConfigError(f"{path}: report name '{name}' must be letters, digits, - and _")
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: report '{name}' must be a table ([reports.{name}])")
+    for key in sorted(set(raw) - KEYS):
+        raise bad(key, f"is not known (use: {', '.join(sorted(KEYS))})")
+    for key in ("title", "schedule"):
+        if not isinstance(raw.get(key), str) or not raw[key].strip():
+            raise bad(key, "is required and must be text")
+    timezone = raw.get("timezone", "UTC")
+    try:
+        zoneinfo.ZoneInfo(timezone)
+        CronTrigger.from_crontab(raw["schedule"], timezone=timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError) as exc:
+        key = "schedule" if isinstance(exc, ValueError) and not isinstance(exc, zoneinfo.ZoneInfoNotFoundError) \
+            else "timezone"
+        raise bad(key, f"is not valid ({exc})") from None
+    fmt = raw.get("format", "csv")
+    if fmt not in FORMATS:
+        raise bad("format", f"must be one of {', '.join(FORMATS)}")
+    sources = [key for key in ("look", "query", "metric") if key in raw]
+    if len(sources) != 1:
+        raise bad("look", "a report needs exactly one source: look, query or metric")
+    look = raw.get("look")
+    if "look" in raw and (not isinstance(look, int) or isinstance(look, bool) or look < 1):
+        raise bad("look", "must be a Look id (a positive number)")
+    query = raw.get("query")
+    if query is not None:
+        try:
+            query = QueryRequest.model_validate(query, context={"max_rows": max_rows}).looker_body()
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise bad("query." + ".".join(str(p) for p in first["loc"]), first["msg"]) from None
+    metric = raw.get("metric")
+    if metric is not None:
+        if not isinstance(metric, dict) or set(metric) - {"name", "last_days", "granularity"}:
+            raise bad("metric", "must be { name = ..., last_days = N, granularity = ... }")
+        if metric.get("name") not in metric_names:
+            raise bad("metric.name", f"'{metric.get('name')}' is not in the metrics file")
+        if not isinstance(metric.get("last_days", 7), int) or not 1 <= metric.get("last_days", 7) <= 3660:
+            raise bad("metric.last_days", "must be a whole number of days from 1 to 3660")
+    email = raw.get("email")
+    if email is not None:
+        if not isinstance(email, dict) or set(email) - {"to", "subject"}:
+            raise bad("email", "must be { to = [...], subject = ... }")
+        recipients = email.get("to")
+        if not isinstance(recipients, list) or not recipients or not all(
+                isinstance(r, str) and EMAIL.fullmatch(r) for r in recipients):
+            raise bad("email.to", "must be a list of email addresses")
+        subject = email.get("subject", Email.subject)
+        try:
+            subject.format(**SUBJECT_FIELDS)
+        except (KeyError, IndexError, ValueError, AttributeError):
+            raise bad("email.subject", "may only use {title}, {report}, {date} and {rows}") from None
+        email = Email(tuple(recipients), subject)
+    slack = raw.get("slack")
+    webhook_env = None
+    if slack is not None:
+        if not isinstance(slack, dict) or set(slack) != {"webhook_env"} or not ENV_NAME.fullmatch(
+                str(slack.get("webhook_env"))):
+            raise bad("slack", "must be { webhook_env = \"NAME_OF_A_VARIABLE\" }; the URL itself never goes in "
+                               "the file")
+        webhook_env = slack["webhook_env"]
+    if email is None and webhook_env is None:
+        raise bad("email", "a report needs a destination: email, slack, or both")
+    rows = raw.get("rows_in_message", 20)
+    if not isinstance(rows, int) or not 1 <= rows <= 200:
+        raise bad("rows_in_message", "must be a whole number from 1 to 200")
+    return Report(name=name, title=raw["title"], schedule=raw["schedule"], timezone=timezone, format=fmt,
+                  look=look, query=query, metric=metric, link=raw.get("link"), rows_in_message=rows, email=email,
+                  slack_webhook_env=webhook_env,
+                  destinations=tuple(d for d, on in (("email", email), ("slack", webhook_env)) if on))
+
+
+def load_reports(path: str, max_rows: int = 5000, metric_names: set[str] | None = None) -> dict[str, Report]:
+    """Read and check the reports file; raise ConfigError naming the file, the report and the field."""
+    file = Path(path)
+    if not file.is_file():
+        raise ConfigError(f"REPORTS_FILE '{path}' does not exist")
+    try:
+        raw = tomllib.loads(file.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    for key in sorted(set(raw) - {"reports"}):
+        raise ConfigError(f"{path}: top-level key '{key}' is not known (use [reports.NAME] tables)")
+    reports = raw.get("reports", {})
+    if not isinstance(reports, dict) or not reports:
+        raise ConfigError(f"{path}: no reports found (add [reports.NAME] tables)")
+    return {name: _report(path, name, spec, max_rows, metric_names or set()) for name, spec in reports.items()}

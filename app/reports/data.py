@@ -1,0 +1,89 @@
+"""A report's data: rows for the message, and the full result in the report's format for the attachment."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import html
+import io
+from dataclasses import dataclass
+
+import orjson
+
+from ..catalog import Catalog
+from ..looker import LookerClient
+from ..metric_series import series_query, to_points
+from .config import Report
+
+CONTENT_TYPES = {"csv": "text/csv", "html": "text/html",
+                 "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+@dataclass(frozen=True)
+class Table:
+    columns: list[str]
+    rows: list[list]
+    attachment: bytes
+    filename: str
+    content_type: str
+
+
+def render(columns: list[str], rows: list[list], fmt: str) -> bytes:
+    """Render a table as csv, an HTML table or xlsx (openpyxl)."""
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows(rows)
+        return buffer.getvalue().encode()
+    if fmt == "html":
+        return html_table(columns, rows).encode()
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(columns)
+    for row in rows:
+        sheet.append([v if isinstance(v, int | float | str) or v is None else str(v) for v in row])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def html_table(columns: list[str], rows: list[list]) -> str:
+    """Return a plain HTML table that mail clients render."""
+    head = "".join(f"<th style='text-align:left;padding:4px 8px'>{html.escape(str(c))}</th>" for c in columns)
+    body = "".join("<tr>" + "".join(f"<td style='padding:4px 8px'>{html.escape('' if v is None else str(v))}</td>"
+                                    for v in row) + "</tr>" for row in rows)
+    return f"<table style='border-collapse:collapse'><tr>{head}</tr>{body}</table>"
+
+
+def _rows(raw: bytes) -> tuple[list[str], list[list]]:
+    records = orjson.loads(raw)
+    columns = list(records[0]) if records else []
+    return columns, [[record.get(c) for c in columns] for record in records]
+
+
+def fetch(report: Report, client: LookerClient, catalog: Catalog, today: dt.date) -> Table:
+    """Ask Looker for the report's data (Looker renders csv/html/xlsx itself for Looks and queries)."""
+    filename = f"{report.name}-{today.isoformat()}.{report.format}"
+    if report.metric is not None:
+        metric = catalog.metrics[report.metric["name"]]
+        granularity = report.metric.get("granularity", "day")
+        start, end = today - dt.timedelta(days=report.metric.get("last_days", 7)), today - dt.timedelta(days=1)
+        body, time_field = series_query(metric, start, end, granularity)
+        raw = client.fetch(f"metric '{metric.name}'", "run_inline_query", "json", body).content
+        points = to_points(orjson.loads(raw), metric, time_field, start, end, granularity)
+        columns, rows = ["period", metric.label], [[p["period"], p["value"]] for p in points]
+        return Table(columns, rows, render(columns, rows, report.format), filename, CONTENT_TYPES[report.format])
+    if report.look is not None:
+        what, method, args = f"Look {report.look}", "run_look", (str(report.look),)
+    else:
+        what, method, args = f"report '{report.name}'", "run_inline_query", ()
+
+    def run(fmt: str) -> bytes:
+        call_args = (*args, fmt) if report.look is not None else (fmt, report.query)
+        return client.fetch(what, method, *call_args).content
+
+    columns, rows = _rows(run("json"))
+    return Table(columns, rows, run(report.format), filename, CONTENT_TYPES[report.format])
