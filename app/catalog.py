@@ -7,7 +7,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import ConfigError
+from .config import ConfigError, check_table
 
 GRANULARITIES = ("day", "week", "month", "quarter", "year")
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
@@ -42,18 +42,8 @@ class Catalog:
 
 
 def _metric(path: str, name: str, raw: dict) -> Metric:
-    def bad(key: str, problem: str) -> ConfigError:
-        return ConfigError(f"{path}: metric '{name}': field '{key}' {problem}")
-
-    if not NAME.fullmatch(name):
-        raise ConfigError(f"{path}: metric name '{name}' must be letters, digits and underscores")
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: metric '{name}' must be a table ([metrics.{name}])")
-    for key in sorted(set(raw) - KEYS):
-        raise bad(key, f"is not known (use: {', '.join(sorted(KEYS))})")
-    for key in ("label", "model", "explore", "measure", "time"):
-        if not isinstance(raw.get(key), str) or not raw[key].strip():
-            raise bad(key, "is required and must be text")
+    bad = check_table(path, "metric", name, raw, KEYS, ("label", "model", "explore", "measure", "time"), NAME,
+                      "letters, digits and underscores")
     for key in ("model", "explore"):
         if not NAME.fullmatch(raw[key]):
             raise bad(key, f"'{raw[key]}' is not a LookML name")

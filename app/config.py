@@ -124,6 +124,24 @@ def _embed_host(env: Mapping[str, str]) -> str:
     return host
 
 
+def check_table(path: str, kind: str, name: str, raw, known: set[str], required: tuple[str, ...],
+                name_pattern: re.Pattern, name_rule: str):
+    """Check one [<kind>s.NAME] table of a config file; return the function that words its field errors."""
+    def bad(key: str, problem: str) -> ConfigError:
+        return ConfigError(f"{path}: {kind} '{name}': field '{key}' {problem}")
+
+    if not name_pattern.fullmatch(name):
+        raise ConfigError(f"{path}: {kind} name '{name}' must be {name_rule}")
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: {kind} '{name}' must be a table ([{kind}s.{name}])")
+    for key in sorted(set(raw) - known):
+        raise bad(key, f"is not known (use: {', '.join(sorted(known))})")
+    for key in required:
+        if not isinstance(raw.get(key), str) or not raw[key].strip():
+            raise bad(key, "is required and must be text")
+    return bad
+
+
 @dataclass(frozen=True)
 class Settings:
     """The service's configuration; build it with `Settings.from_env(mapping)`."""

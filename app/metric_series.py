@@ -8,6 +8,8 @@ from .catalog import Metric
 from .schemas import write_query
 
 TIMEFRAME = {"day": "date", "week": "week", "month": "month", "quarter": "quarter", "year": "year"}
+
+
 def _start(day: dt.date, granularity: str) -> dt.date:
     if granularity == "week":
         return day - dt.timedelta(days=day.weekday())

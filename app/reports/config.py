@@ -13,7 +13,7 @@ from pathlib import Path
 from apscheduler.triggers.cron import CronTrigger
 from pydantic import ValidationError
 
-from ..config import ConfigError, Secret
+from ..config import ConfigError, Secret, check_table
 from ..schemas import QueryRequest
 
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,63}")
@@ -80,18 +80,7 @@ def smtp_settings(env: Mapping[str, str] | None = None) -> Mail:
 
 
 def _report(path: str, name: str, raw, max_rows: int, metric_names: set[str]) -> Report:
-    def bad(key: str, problem: str) -> ConfigError:
-        return ConfigError(f"{path}: report '{name}': field '{key}' {problem}")
-
-    if not NAME.fullmatch(name):
-        raise ConfigError(f"{path}: report name '{name}' must be letters, digits, - and _")
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: report '{name}' must be a table ([reports.{name}])")
-    for key in sorted(set(raw) - KEYS):
-        raise bad(key, f"is not known (use: {', '.join(sorted(KEYS))})")
-    for key in ("title", "schedule"):
-        if not isinstance(raw.get(key), str) or not raw[key].strip():
-            raise bad(key, "is required and must be text")
+    bad = check_table(path, "report", name, raw, KEYS, ("title", "schedule"), NAME, "letters, digits, - and _")
     timezone = raw.get("timezone", "UTC")
     try:
         zoneinfo.ZoneInfo(timezone)
