@@ -89,7 +89,7 @@ def build(settings: Settings) -> dict:
     task_ok = _json(_ref(s.Task), "Accepted", {"Location": HEADER, "Retry-After": HEADER})
     dashboard_id = _path_param("dashboard_id", {"type": "string", "pattern": r"^([0-9]{1,20}|[A-Za-z0-9_]{1,100}"
                                                                              r"::[A-Za-z0-9_]{1,100})$"})
-    look_id = _path_param("look_id", {"type": "integer", "minimum": 0})
+    look_id = _path_param("look_id", {"type": "integer", "minimum": 0, "maximum": s.MAX_ID})
     task_id = _path_param("task_id", {"type": "string"})
     explore_path = [_path_param("model", NAME), _path_param("explore", NAME)]
     paths = {

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
 NAME = r"^[A-Za-z_][A-Za-z0-9_]{0,127}$"
+MAX_ID = 2**53 - 1  # the largest integer a browser's JSON keeps exactly
 FIELD = r"^[A-Za-z_][A-Za-z0-9_]{0,127}\.[A-Za-z_][A-Za-z0-9_]{0,127}$"
 QueryFormat = Literal["json", "json_bi", "json_detail", "csv", "txt", "html", "md", "sql"]
 LookFormat = Literal["json", "json_bi", "json_detail", "csv", "txt", "html", "md", "sql", "xlsx", "png", "jpg"]
@@ -46,7 +47,8 @@ class QueryRequest(BaseModel):
     model: Name
     view: Name
     fields: list[FieldName] = Field(min_length=1, max_length=200)
-    filters: dict[FieldName, Expression | int | float] = Field(default_factory=dict, max_length=100)
+    filters: dict[FieldName, Expression | int | float] = Field(
+        default_factory=dict, max_length=100, json_schema_extra={"additionalProperties": False})
     sorts: list[Sort] = Field(default_factory=list, max_length=50)
     pivots: list[FieldName] = Field(default_factory=list, max_length=10)
     limit: int = Field(500, ge=1)

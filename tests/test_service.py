@@ -231,3 +231,15 @@ def test_text_tiles_have_no_query(client):
 @pytest.mark.parametrize("dashboard_id", ["999", "nope", "a::b::c"])
 def test_unknown_dashboard_is_404(client, dashboard_id):
     problem(client.get(f"/api/dashboards/{dashboard_id}"), 404, "not_found")
+
+
+@pytest.mark.parametrize("path", ["/api/looks/18446744073709551616", "/api/looks/9007199254740992"])
+def test_look_ids_past_the_safe_integer_range_are_404(client, emulator, path):
+    problem(client.get(path), 404, "not_found")  # found by schemathesis: once a crash hashing the cache key
+    assert calls(emulator, "run_look") == 0
+
+
+def test_filter_names_must_be_field_names(client, emulator):
+    body = problem(client.post("/api/query", json={**QUERY, "filters": {"p\r": "x"}}), 400, "invalid_request")
+    assert body["errors"][0]["field"].startswith("filters")
+    assert calls(emulator, "run_inline_query") == 0

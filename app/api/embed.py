@@ -59,7 +59,7 @@ def embed_dashboard(dashboard_id: str):
     return _issue(f"/embed/dashboards/{dashboard_id}", "dashboard", dashboard_id)
 
 
-@bp.post("/looks/<int:look_id>")
+@bp.post("/looks/<int(max=9007199254740991):look_id>")
 def embed_look(look_id: int):
     """Issue a signed URL that opens a Look for the caller."""
     return _issue(f"/embed/looks/{look_id}", "Look", str(look_id))

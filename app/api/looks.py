@@ -27,7 +27,7 @@ def look_model(look_id: int) -> str:
     return meta.lookup(cache_key("look-model", look=look_id), fetch, "meta").entry.body.decode()
 
 
-@bp.get("/<int:look_id>")
+@bp.get("/<int(max=9007199254740991):look_id>")
 def run_look(look_id: int):
     """Run a saved Look and return its results."""
     settings = current_app.extensions["settings"]
