@@ -93,8 +93,6 @@ def _http_error(exc: HTTPException):
 
 def _api_error(exc: ApiError):
     response = Response(headers=exc.headers)
-    if "Retry-After" in exc.headers:
-        g.retry_after = exc.headers["Retry-After"]  # ours, not the rate limiter's window (see guard.py)
     if exc.status == 401:
         response.headers["WWW-Authenticate"] = "Bearer"
     return _problem(response, exc.status, exc.detail, exc.code, exc.errors)
