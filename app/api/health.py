@@ -42,7 +42,9 @@ def healthz():
 @bp.get("/readyz")
 def readyz():
     """Say whether Looker answers an authenticated call."""
-    readiness = current_app.extensions.setdefault("readiness", Readiness(current_app.extensions["clock"]))
+    readiness = current_app.extensions.get("readiness")
+    if readiness is None:
+        readiness = current_app.extensions.setdefault("readiness", Readiness(current_app.extensions["clock"]))
     if not readiness.check():
         raise ApiError(503, "Looker is not answering the service account.", headers={"Retry-After": "5"})
     return {"status": "ok", "looker": "ok"}
