@@ -23,11 +23,10 @@ def run_query():
         response = start_task(query, key)
         response.headers["Preference-Applied"] = "respond-async"
         return response
-    body = query.looker_body()
 
-    def fetch():
+    def fetch():  # only on a miss: a hit never builds Looker's request
         return looker_result(looker().fetch(f"the query on {query.model}/{query.view}", "run_inline_query",
-                                            query.format, body, apply_formatting=query.apply_formatting),
-                             query.format)
+                                            query.format, query.looker_body(),
+                                            apply_formatting=query.apply_formatting), query.format)
 
     return serve_cached(key, f"model:{query.model}", fetch)
