@@ -1,7 +1,16 @@
 """gunicorn settings for production and the Replit deployment: `gunicorn` with no arguments uses this file."""
 
 import os
+import shutil
 import sys
+import tempfile
+
+# Before anything imports prometheus_client: each worker writes its counters here and /metrics sums them.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="looker-proxy-metrics-")
+    _OWN_METRICS_DIR = True
+else:
+    _OWN_METRICS_DIR = False
 
 wsgi_app = "app:create_app()"  # each worker builds its own app and Looker client after the fork
 bind = f"0.0.0.0:{os.environ.get('PORT', '3000')}"
@@ -35,3 +44,16 @@ def on_starting(server):
     configure_logging(settings.log_level)
     if settings.allow_anonymous and not settings.api_keys:
         server.log.warning("ALLOW_ANONYMOUS is on: anyone who can reach this service can query Looker")
+
+
+def child_exit(server, worker):
+    """Drop a finished worker's live gauges from the summed metrics."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    """Remove the metrics folder this configuration created."""
+    if _OWN_METRICS_DIR:
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)

@@ -111,6 +111,8 @@ class ResultCache:
         if self.shared is not None and self.shared.available() and self.shared.put(key, entry):
             return
         self.memory.put(key, entry)
+        if self.metrics is not None:  # measured when it changes, so no work on a hit
+            self.metrics.cache_bytes.set(self.memory.size_bytes)
 
     def fresh(self, key: str) -> Entry | None:
         """Return the entry if it is fresh, without asking Looker."""
@@ -222,6 +224,4 @@ def init_app(app, settings: Settings, clock: Callable[[], float], shared=None) -
     cache = app.extensions["cache"] = ResultCache(
         ttl=settings.cache_ttl, stale_seconds=settings.cache_stale_seconds, max_bytes=settings.cache_max_bytes,
         wait_seconds=settings.looker_timeout + 1, clock=clock, shared=shared, metrics=metrics)
-    if metrics is not None:
-        metrics.cache_bytes.set_function(lambda: cache.memory.size_bytes)  # read at scrape time
     return cache

@@ -1,15 +1,25 @@
-"""Prometheus counters for the cache and Looker, one registry per app (and so per worker process)."""
+"""Prometheus counters for the cache and Looker: one registry per app, summed over gunicorn's workers.
+
+Under gunicorn, gunicorn.conf.py sets PROMETHEUS_MULTIPROC_DIR before anything imports prometheus_client, so
+every worker writes its values there and /metrics reports the sum over workers, whichever one answers.
+"""
 
 from __future__ import annotations
 
+import os
+
 from flask import Flask
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+# prometheus_client is imported inside Metrics, not here: it fixes its storage (memory or the multiprocess
+# folder) when first imported, and `python -m app` imports this package before gunicorn.conf.py sets the folder.
 
 
 class Metrics:
     """What operators watch: cache outcomes, coalesced waits, Looker latency and errors by status."""
 
     def __init__(self):
+        from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
         self.registry = CollectorRegistry()
         self.cache = Counter("looker_proxy_cache_total", "Cached requests by outcome (hit, miss, stale, "
                              "coalesced, bypass)", ["result"], registry=self.registry)
@@ -20,10 +30,21 @@ class Metrics:
                                         buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60))
         self.looker_errors = Counter("looker_proxy_looker_errors_total", "Failed Looker calls by the status we "
                                      "answered", ["status"], registry=self.registry)
-        self.cache_bytes = Gauge("looker_proxy_cache_bytes", "Bytes of bodies in the in-process cache",
-                                 registry=self.registry)
+        self.cache_bytes = Gauge("looker_proxy_cache_bytes", "Bytes of bodies in the in-process caches",
+                                 registry=self.registry, multiprocess_mode="livesum")
         self.outcomes = {name: self.cache.labels(name.lower())  # labelled once, not per request
                          for name in ("HIT", "MISS", "STALE", "COALESCED", "BYPASS")}
+
+
+    def exposition(self) -> bytes:
+        """Return the counters in Prometheus text: every worker's, summed, under gunicorn."""
+        from prometheus_client import CollectorRegistry, generate_latest, multiprocess
+
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)
+            return generate_latest(registry)
+        return generate_latest(self.registry)
 
 
 def init_app(app: Flask) -> Metrics:

@@ -26,8 +26,8 @@ HEADERS = {"X-API-Key": API_KEY}
 def start_service(env: dict) -> tuple[subprocess.Popen, str]:
     """Start one gunicorn service process (one worker) and wait until it answers."""
     port = free_port()
-    full = {**{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")}, **env,
-            "PORT": str(port), "WEB_CONCURRENCY": "1", "LOG_LEVEL": "warning"}
+    full = {**{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")}, "WEB_CONCURRENCY": "1",
+            **env, "PORT": str(port), "LOG_LEVEL": "warning"}
     process = subprocess.Popen([sys.executable, "-m", "gunicorn"], cwd=ROOT, env=full,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
@@ -142,3 +142,23 @@ def test_a_waiter_gets_the_holders_error_instead_of_asking_again(redis_server):
     holder.release("k", ApiError(503, "Looker is unreachable.", headers={"Retry-After": "5"}))
     thread.join()
     assert isinstance(seen[0], ApiError) and seen[0].status == 503 and seen[0].headers == {"Retry-After": "5"}
+
+
+def test_metrics_sum_over_gunicorn_workers(emulator):
+    import re
+
+    process, base = start_service({**emulator_env(emulator), "WEB_CONCURRENCY": "2"})
+    try:
+        import requests as http
+
+        statuses = {http.post(f"{base}/api/query", json={**QUERY, "limit": n}, headers=HEADERS,
+                                 timeout=10).status_code for n in range(1, 21)}
+        assert statuses == {200}
+        totals = []
+        for _ in range(4):  # whichever worker answers the scrape, it reports all 20
+            text = http.get(f"{base}/metrics", headers=HEADERS, timeout=10).text
+            totals.append(sum(float(v) for v in re.findall(r'looker_proxy_cache_total\{result="miss"\} (\S+)', text)))
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    assert totals == [20.0] * 4

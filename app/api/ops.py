@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, Response, current_app, request
-from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
+from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4
 
 from ..auth import caller
 from ..errors import ApiError, invalid
@@ -28,6 +28,5 @@ def purge_cache():
 
 @bp.get("/metrics")
 def prometheus_metrics():
-    """Return this worker's counters in Prometheus text format."""
-    registry = current_app.extensions["telemetry"].registry
-    return Response(generate_latest(registry), content_type=CONTENT_TYPE_PLAIN_0_0_4)
+    """Return the service's counters in Prometheus text format."""
+    return Response(current_app.extensions["telemetry"].exposition(), content_type=CONTENT_TYPE_PLAIN_0_0_4)
