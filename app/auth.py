@@ -63,35 +63,48 @@ def _looks_like_jwt(token: str) -> bool:
     return token.count(".") == 2 and token.startswith("eyJ")
 
 
-def identify(settings: Settings, verifier: TokenVerifier) -> str:
-    """Return the caller's identity (API key label or JWT subject), or raise 401."""
+def identify(settings: Settings, verifier: TokenVerifier) -> tuple[str, str]:
+    """Return how the caller proved who they are ("key", "jwt" or "anonymous") and their name, or raise 401.
+
+    The kind keeps the two namespaces apart: a token whose `sub` is "admin" is not the `admin` API key.
+    """
     presented = _presented()
     if presented is None:
         if settings.allow_anonymous:
-            return "anonymous"
+            return "anonymous", "anonymous"
         raise ApiError(401, "Send an API key as 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
                             + (", or a signed token as 'Authorization: Bearer <jwt>'." if verifier.enabled else "."))
     if verifier.enabled and _looks_like_jwt(presented):
-        return verifier.subject(presented)
+        return "jwt", verifier.subject(presented)
     match = None
     for label, key in settings.api_keys:  # look at every key so timing does not reveal which one nearly matched
         if hmac.compare_digest(presented.encode(), key.reveal().encode()):
             match = label
     if match:
-        return match
+        return "key", match
     raise ApiError(401, "The credentials are not valid.")
 
 
 def _authenticate() -> None:
     if request.method == "OPTIONS" or request.url_rule is None or request.endpoint in PUBLIC_ENDPOINTS:
-        g.caller = "anonymous"
+        g.caller_kind, g.caller = "anonymous", "anonymous"
         return  # preflights, unknown routes and wrong methods fall through to CORS, 404 and 405
-    g.caller = identify(current_app.extensions["settings"], current_app.extensions["token_verifier"])
+    g.caller_kind, g.caller = identify(current_app.extensions["settings"], current_app.extensions["token_verifier"])
 
 
 def caller() -> str:
-    """Return the authenticated caller's identity."""
+    """Return the authenticated caller's name: the API key label or the JWT subject."""
     return g.get("caller", "anonymous")
+
+
+def caller_key() -> str:
+    """Return the caller's name qualified by how they authenticated, for limits and anything shared."""
+    return f"{g.get('caller_kind', 'anonymous')}:{caller()}"
+
+
+def is_admin() -> bool:
+    """Say whether the caller is the API key labelled `admin` (never a token that merely claims the name)."""
+    return g.get("caller_kind") == "key" and caller() == "admin"
 
 
 def init_app(app: Flask, settings: Settings) -> None:

@@ -183,6 +183,9 @@ class ResultCache:
             except ApiError as exc:
                 self.shared.release(key, exc)
                 raise
+            except BaseException:  # a bug of ours: free the lock now rather than make others wait it out
+                self.shared.release(key, ApiError(500, "The request for this result failed."))
+                raise
             self._put(key, entry)
             self.shared.release(key, None)
             return entry, "MISS"

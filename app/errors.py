@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import orjson
 from flask import Flask, Response, g
 from werkzeug.exceptions import HTTPException
 
@@ -67,10 +68,8 @@ def problem_body(status: int, detail: str, code: str | None = None, errors: list
 
 
 def _problem(response: Response, status: int, detail: str, code: str | None, errors: list[dict] | None):
-    from flask import json
-
     response.status_code = status
-    response.set_data(json.dumps(problem_body(status, detail, code, errors)))
+    response.set_data(orjson.dumps(problem_body(status, detail, code, errors)))
     response.content_type = PROBLEM_JSON
     response.headers["Cache-Control"] = "no-store"
     for name in ("ETag", "Last-Modified", "Age"):

@@ -13,7 +13,7 @@ from limits import parse_many
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 
-from .auth import PUBLIC_ENDPOINTS, caller
+from .auth import PUBLIC_ENDPOINTS, caller_key
 from .config import Settings
 from .errors import ApiError
 
@@ -53,7 +53,7 @@ class RateLimits:
     def check(self) -> None:
         if request.method == "OPTIONS" or request.endpoint in UNLIMITED or request.url_rule is None:
             return
-        key = caller()
+        key = caller_key()
         try:
             for item in self.items:
                 if not self.limiter.hit(item, "lp-limits", key):

@@ -39,7 +39,8 @@ def serve_cached(key: str, tag: str, fetch: Callable[[], tuple[bytes, str]], cac
         "ETag": entry.etag,
         "Cache-Control": f"private, max-age={remaining}, stale-if-error={int(cache.stale_seconds)}",
     }
-    current_app.extensions["telemetry"].outcomes[outcome.status].inc()
+    if cache_name == "cache":  # model and explore descriptions are not query results
+        current_app.extensions["telemetry"].outcomes[outcome.status].inc()
     if "If-None-Match" in request.headers and request.if_none_match.contains(entry.etag.strip('"')):
         return Response(status=304, headers=headers)
     return Response(entry.body, content_type=entry.content_type, headers=headers)

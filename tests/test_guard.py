@@ -265,3 +265,18 @@ def test_no_secret_leaks_during_a_fault_run(make_app, emulator, caplog):
         text = reply.get_data(as_text=True) + str(reply.headers)
         assert not any(secret in text for secret in secrets)
     assert not any(secret in caplog.text for secret in secrets)
+
+
+def test_a_token_claiming_admin_is_not_the_admin_key(make_app):
+    web = make_app(JWT_SECRET=JWT_SECRET).test_client()
+    claims_admin = {"Authorization": f"Bearer {hs256(sub='admin', aud=None, iss=None)}"}
+    problem(web.delete("/api/cache", headers=claims_admin), 403, "forbidden")
+    assert web.delete("/api/cache", headers={"Authorization": f"Bearer {ADMIN_KEY}"}).status_code == 204
+
+
+def test_a_token_subject_does_not_share_a_keys_rate_limit(make_app):
+    web = make_app(JWT_SECRET=JWT_SECRET, RATE_LIMIT="2/minute").test_client()
+    as_key = {"X-API-Key": API_KEY}  # the key labelled "web"
+    as_token = {"Authorization": f"Bearer {hs256(sub='web', aud=None, iss=None)}"}
+    assert [web.get("/api/models", headers=as_key).status_code for _ in range(3)] == [200, 200, 429]
+    assert web.get("/api/models", headers=as_token).status_code == 200

@@ -243,3 +243,16 @@ def test_filter_names_must_be_field_names(client, emulator):
     body = problem(client.post("/api/query", json={**QUERY, "filters": {"p\r": "x"}}), 400, "invalid_request")
     assert body["errors"][0]["field"].startswith("filters")
     assert calls(emulator, "run_inline_query") == 0
+
+
+def test_a_bug_of_ours_is_a_logged_500_problem_without_a_traceback(make_app, caplog):
+    app = make_app()
+
+    def broken():
+        raise RuntimeError("internal detail that must stay in the log")
+
+    app.add_url_rule("/api/broken", "broken", broken)
+    reply = app.test_client().get("/api/broken", headers={"X-API-Key": API_KEY})
+    body = problem(reply, 500, "internal_error")
+    assert "internal detail" not in reply.get_data(as_text=True) and "Traceback" not in body["detail"]
+    assert "internal detail that must stay in the log" in caplog.text

@@ -7,7 +7,7 @@ import re
 from flask import Blueprint, Response, current_app, request
 from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4
 
-from ..auth import caller
+from ..auth import is_admin
 from ..errors import ApiError, invalid
 
 bp = Blueprint("ops", __name__)
@@ -17,7 +17,7 @@ LOOKS_TAG = "looks"  # a Look's model is unknown until it runs, so purging any m
 @bp.delete("/api/cache")
 def purge_cache():
     """Drop cached results, all of them or one model's (and every Look's)."""
-    if caller() != "admin":
+    if not is_admin():
         raise ApiError(403, "Only the admin caller may purge the cache.")
     model = request.args.get("model")
     if model is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,127}", model):

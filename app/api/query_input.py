@@ -11,8 +11,31 @@ from ..cache import cache_key
 from ..schemas import QueryRequest
 from ..validation import json_body, parse
 
-_parsed: LRUCache = LRUCache(maxsize=2048)  # raw body and ?format= -> validated query and its cache key
-_parsed_lock = threading.Lock()
+MEMO_ENTRIES = 1024
+MEMO_MAX_BODY = 4096  # dashboards send small bodies; large ones are validated afresh, so the memo stays small
+
+
+class ParsedQueries:
+    """Raw body and ?format= -> validated query and its cache key, per app, bounded in entries and body size."""
+
+    def __init__(self):
+        self.entries: LRUCache = LRUCache(maxsize=MEMO_ENTRIES)
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            return self.entries.get(key)
+
+    def put(self, key, value) -> None:
+        with self.lock:
+            self.entries[key] = value
+
+
+def _memo() -> ParsedQueries:
+    memo = current_app.extensions.get("parsed_queries")
+    if memo is None:
+        memo = current_app.extensions.setdefault("parsed_queries", ParsedQueries())
+    return memo
 
 
 def query_key(body: dict, fmt: str, apply_formatting: bool) -> str:
@@ -24,14 +47,13 @@ def parse_query() -> tuple[QueryRequest, str]:
     """Validate the body (and a ?format= override) as a query; return it with its cache key.
 
     Dashboards send the same bodies over and over, so a body already validated (by this app, under its
-    MAX_ROWS) skips JSON parsing, validation and key hashing. Only valid bodies are remembered.
+    MAX_ROWS) skips JSON parsing, validation and key hashing. Only small, valid bodies are remembered.
     """
     settings = current_app.extensions["settings"]
     raw = request.get_data(cache=True) if request.is_json else None
-    memo_key = (raw, request.args.get("format"), settings.max_rows) if raw is not None else None
+    memo_key = (raw, request.args.get("format")) if raw is not None and len(raw) <= MEMO_MAX_BODY else None
     if memo_key is not None:
-        with _parsed_lock:
-            known = _parsed.get(memo_key)
+        known = _memo().get(memo_key)
         if known is not None:
             return known
     data = json_body()
@@ -40,6 +62,5 @@ def parse_query() -> tuple[QueryRequest, str]:
     query = parse(QueryRequest, data, max_rows=settings.max_rows)
     key = query_key(query.looker_body(), query.format, query.apply_formatting)
     if memo_key is not None:
-        with _parsed_lock:
-            _parsed[memo_key] = (query, key)
+        _memo().put(memo_key, (query, key))
     return query, key

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+import orjson
 from flask import Blueprint, Response, current_app, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
 
@@ -41,7 +42,7 @@ def _decode(task_id: str) -> dict:
 
 def _accepted(task_id: str, status: str) -> Response:
     location = url_for("tasks.get_task", task_id=task_id)
-    return Response(f'{{"id":"{task_id}","status":"{status}"}}', status=202, content_type="application/json",
+    return Response(orjson.dumps({"id": task_id, "status": status}), status=202, content_type="application/json",
                     headers={"Location": location, "Retry-After": "1", "Cache-Control": "no-store"})
 
 
