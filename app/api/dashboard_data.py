@@ -10,7 +10,7 @@ from flask import Blueprint, Response, current_app, request
 from ..cache import cache_key
 from ..errors import ApiError, invalid, problem_body
 from ..formats import looker_result
-from ..governance import model_allowed
+from ..governance import require_model
 from ..looker import looker
 from ..schemas import write_query
 from .dashboards import checked_id, element_query, element_type
@@ -63,13 +63,12 @@ def _run_tiles(tiles: list[dict], values: dict[str, str]) -> list:
         if tile["query"] is None:
             return None
         body = _tile_body(tile, values)
-        if not model_allowed(body["model"]):
-            return ApiError(403, f"Model '{body['model']}' is not available through this service.")
 
         def fetch():
             return looker_result(client.fetch(f"tile '{tile['title']}'", "run_inline_query", "json", body), "json")
 
         try:
+            require_model(body["model"])
             return cache.lookup(query_key(body, "json", False), fetch, f"model:{body['model']}").entry.body
         except ApiError as exc:
             return exc
