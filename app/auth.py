@@ -15,6 +15,7 @@ log = logging.getLogger("looker_proxy.auth")
 PUBLIC_ENDPOINTS = {"health.healthz", "health.readyz", "static", "docs.openapi_json", "docs.docs_page",
                     "docs.docs_asset"}
 LEEWAY_SECONDS = 30
+IDENTITY = "looker_proxy.identity"  # WSGI environ key: (kind, name) or the 401, handed over by the hit path
 ASYMMETRIC = ["RS256", "RS384", "RS512", "ES256", "ES384", "PS256"]
 
 
@@ -52,23 +53,24 @@ class TokenVerifier:
         return subject
 
 
-def _presented() -> str | None:
-    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+def _presented(authorization: str, api_key: str) -> str | None:
+    scheme, _, value = authorization.partition(" ")
     if scheme.lower() == "bearer" and value.strip():
         return value.strip()
-    return request.headers.get("X-API-Key", "").strip() or None
+    return api_key.strip() or None
 
 
 def _looks_like_jwt(token: str) -> bool:
     return token.count(".") == 2 and token.startswith("eyJ")
 
 
-def identify(settings: Settings, verifier: TokenVerifier) -> tuple[str, str]:
+def identify(settings: Settings, verifier: TokenVerifier, authorization: str, api_key: str) -> tuple[str, str]:
     """Return how the caller proved who they are ("key", "jwt" or "anonymous") and their name, or raise 401.
 
-    The kind keeps the two namespaces apart: a token whose `sub` is "admin" is not the `admin` API key.
+    Takes the Authorization and X-API-Key header values (empty when absent). The kind keeps the two
+    namespaces apart: a token whose `sub` is "admin" is not the `admin` API key.
     """
-    presented = _presented()
+    presented = _presented(authorization, api_key)
     if presented is None:
         if settings.allow_anonymous:
             return "anonymous", "anonymous"
@@ -89,7 +91,12 @@ def _authenticate() -> None:
     if request.method == "OPTIONS" or request.url_rule is None or request.endpoint in PUBLIC_ENDPOINTS:
         g.caller_kind, g.caller = "anonymous", "anonymous"
         return  # preflights, unknown routes and wrong methods fall through to CORS, 404 and 405
-    g.caller_kind, g.caller = identify(current_app.extensions["settings"], current_app.extensions["token_verifier"])
+    known = request.environ.get(IDENTITY)  # the hit path (hit_path.py) may have identified the caller already
+    if isinstance(known, ApiError):
+        raise known
+    g.caller_kind, g.caller = known or identify(
+        current_app.extensions["settings"], current_app.extensions["token_verifier"],
+        request.headers.get("Authorization", ""), request.headers.get("X-API-Key", ""))
 
 
 def caller() -> str:
@@ -97,9 +104,14 @@ def caller() -> str:
     return g.get("caller", "anonymous")
 
 
+def identity_key(kind: str, name: str) -> str:
+    """Return a caller's name qualified by how they authenticated, for limits and anything shared."""
+    return f"{kind}:{name}"
+
+
 def caller_key() -> str:
-    """Return the caller's name qualified by how they authenticated, for limits and anything shared."""
-    return f"{g.get('caller_kind', 'anonymous')}:{caller()}"
+    """Return the current caller's identity_key."""
+    return identity_key(g.get("caller_kind", "anonymous"), caller())
 
 
 def is_admin() -> bool:

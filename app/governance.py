@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask import current_app
 
+from .config import Settings
 from .errors import ApiError
 
 
-def model_allowed(model: str) -> bool:
-    """Say whether ALLOWED_MODELS (empty: all) lets clients use a model."""
-    allowed = current_app.extensions["settings"].allowed_models
+def model_allowed(model: str, settings: Settings | None = None) -> bool:
+    """Say whether ALLOWED_MODELS (empty: all) lets clients use a model (the current app's settings by default)."""
+    allowed = (settings or current_app.extensions["settings"]).allowed_models
     return not allowed or model in allowed
 
 

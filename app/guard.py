@@ -25,6 +25,8 @@ EXPOSE_HEADERS = ["X-Request-ID", "X-Cache", "Cache-Status", "Age", "ETag", "Loc
 UNLIMITED = PUBLIC_ENDPOINTS | {"ops.prometheus_metrics"}
 SECURITY_HEADERS = (("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"),
                     ("Referrer-Policy", "no-referrer"))
+RATE_NAMES = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
+COUNTED = "looker_proxy.rate"  # WSGI environ key: RateLimits.count's answer, handed over by the hit path
 
 
 def origin_pattern(origin: str):
@@ -50,41 +52,47 @@ class RateLimits:
         self.limiter = FixedWindowRateLimiter(self.storage)
         self.failing = False
 
-    def check(self) -> None:
-        if request.method == "OPTIONS" or request.endpoint in UNLIMITED or request.url_rule is None:
-            return
-        key = caller_key()
+    def count(self, key: str) -> tuple[tuple, ApiError | None]:
+        """Count one request of the caller `key`; return its X-RateLimit values and the 429 if it is over."""
         try:
             for item in self.items:
                 if not self.limiter.hit(item, "lp-limits", key):
                     reset = self.limiter.get_window_stats(item, "lp-limits", key).reset_time
                     retry = max(1, math.ceil(reset - time.time()))
-                    g.rate_headers = (item.amount, 0, int(reset))
-                    raise ApiError(429, f"Over the rate limit of {item}; try again in {retry} s.",
-                                   headers={"Retry-After": str(retry)})
-            g.rate_headers = (self.items[0].amount,)  # remaining and reset only on 429: one storage call, not two
+                    return (item.amount, 0, int(reset)), ApiError(
+                        429, f"Over the rate limit of {item}; try again in {retry} s.",
+                        headers={"Retry-After": str(retry)})
             self.failing = False
-        except ApiError:
-            raise
+            return (self.items[0].amount,), None  # remaining and reset only on 429: one storage call, not two
         except Exception as exc:  # noqa: BLE001 - the storage (Redis) failed: let the request through
             if not self.failing:
                 log.warning("rate limit storage unavailable; not limiting", extra={
                     "event": "rate_limit_storage_down", "error": type(exc).__name__})
             self.failing = True
+            return (), None
+
+    def check(self) -> None:
+        """Count the current request (unless the hit path already did), raising 429 when it is over."""
+        if request.method == "OPTIONS" or request.endpoint in UNLIMITED or request.url_rule is None:
+            return
+        g.rate_headers, refusal = request.environ.get(COUNTED) or self.count(caller_key())
+        if refusal is not None:
+            raise refusal
 
 
 def _check_limits() -> None:
     current_app.extensions["rate_limits"].check()
 
 
-RATE_NAMES = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
+def guard_headers(present, rate: tuple) -> list[tuple[str, str]]:
+    """Return the defensive headers missing from `present` and the X-RateLimit headers for `rate`."""
+    extra = [(name, value) for name, value in SECURITY_HEADERS if name not in present]
+    extra += [(name, str(value)) for name, value in zip(RATE_NAMES, rate, strict=False)]
+    return extra
 
 
 def _finish(response):
-    headers = response.headers
-    extra = [(name, value) for name, value in SECURITY_HEADERS if name not in headers]
-    extra += [(name, str(value)) for name, value in zip(RATE_NAMES, g.get("rate_headers", ()), strict=False)]
-    headers.extend(extra)  # one pass over werkzeug's header list instead of one per header
+    response.headers.extend(guard_headers(response.headers, g.get("rate_headers", ())))  # one pass, not one per header
     return response
 
 

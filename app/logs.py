@@ -41,24 +41,36 @@ def configure_logging(level: str = "info") -> None:
     root.propagate = False
 
 
+STARTED = "looker_proxy.started"  # WSGI environ key: when the hit path first saw a request it handed over
+
+
+def request_id(given: str) -> str:
+    """Return the caller's X-Request-ID if it is a sane token, else a new random id."""
+    return given if given and _REQUEST_ID.fullmatch(given) else os.urandom(16).hex()
+
+
+def log_request(fields: dict) -> None:
+    """Write the one access line of a request (method, path, status, ms, cache, looker_ms, request_id, caller)."""
+    if log.isEnabledFor(logging.INFO):  # makeRecord + handle: the same record, without the caller lookup
+        log.handle(log.makeRecord(log.name, logging.INFO, __file__, 0, "request", None, None,
+                                  extra={"fields": fields}))
+
+
 def _start() -> None:
-    given = request.headers.get("X-Request-ID", "")
-    g.request_id = given if given and _REQUEST_ID.fullmatch(given) else os.urandom(16).hex()
-    g.started = time.perf_counter()
+    g.request_id = request_id(request.headers.get("X-Request-ID", ""))
+    g.started = request.environ.get(STARTED) or time.perf_counter()
 
 
 def _finish(response):
     ctx = g._get_current_object()  # one proxy lookup instead of one per field
     headers = response.headers
     headers["X-Request-ID"] = getattr(ctx, "request_id", "")
-    if log.isEnabledFor(logging.INFO):  # makeRecord + handle: the same record, without the caller lookup
+    if log.isEnabledFor(logging.INFO):
         started = getattr(ctx, "started", None)
-        fields = {"method": request.method, "path": request.path, "status": response.status_code,
-                  "ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
-                  "cache": headers.get("X-Cache"), "looker_ms": round(getattr(ctx, "looker_ms", 0.0), 1),
-                  "request_id": getattr(ctx, "request_id", None), "caller": getattr(ctx, "caller", None)}
-        log.handle(log.makeRecord(log.name, logging.INFO, __file__, 0, "request", None, None,
-                                  extra={"fields": fields}))
+        log_request({"method": request.method, "path": request.path, "status": response.status_code,
+                     "ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
+                     "cache": headers.get("X-Cache"), "looker_ms": round(getattr(ctx, "looker_ms", 0.0), 1),
+                     "request_id": getattr(ctx, "request_id", None), "caller": getattr(ctx, "caller", None)})
     return response
 
 

@@ -4,8 +4,9 @@
 
 Measures (needs wrk: apt-get install wrk):
   1. cache-hit throughput of POST /api/query against a bare Flask endpoint returning the same bytes;
-  2. the 304 path (If-None-Match) against the same bare endpoint;
-  3. the latency a miss adds over calling looker_sdk directly against the emulator.
+  2. the same hit answered by the Flask route instead of the hit path (a ?format= query string sends it there);
+  3. the 304 path (If-None-Match) against the same bare endpoint;
+  4. the latency a miss adds over calling looker_sdk directly against the emulator.
 Prints the figures and their ratios. Everything runs on 127.0.0.1 and stops at the end.
 """
 
@@ -68,18 +69,23 @@ def wrk(url: str, seconds: int, connections: int, body: str, extra_header: str =
     command = [*LOAD_CPU, "wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script.name, url]
     out = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 30).stdout
     os.unlink(script.name)
+    if "Non-2xx" in out or "Socket errors" in out:
+        raise SystemExit(f"wrk saw failures against {url}:\n{out}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p99 = re.search(r"99%\s+(\S+)", out).group(1)
     return rps, p99
 
 
-def median_ms(action, count: int) -> float:
-    timings = []
+def interleaved_medians_ms(actions, count: int) -> list[float]:
+    """Time each action `count` times, taking turns (and swapping who goes first), so drift affects them alike."""
+    timings = [[] for _ in actions]
     for index in range(count):
-        started = time.perf_counter()
-        action(index)
-        timings.append((time.perf_counter() - started) * 1000)
-    return statistics.median(timings)
+        turns = list(zip(actions, timings, strict=True))
+        for action, times in turns if index % 2 == 0 else reversed(turns):
+            started = time.perf_counter()
+            action(index)
+            times.append((time.perf_counter() - started) * 1000)
+    return [statistics.median(times) for times in timings]
 
 
 def main() -> None:
@@ -119,21 +125,27 @@ def main() -> None:
         processes.append(start([*SERVER_CPU, sys.executable, "-m", "gunicorn", "bench.bare_app:app"],
                                {**service_env, "PORT": str(bare_port), "BENCH_BODY_FILE": body_file.name},
                                f"{bare}/"))
+        for url in (f"{service}/api/query", f"{service}/api/query?format=json"):  # what is timed below is a hit
+            checks = [requests.post(url, data=body, headers={"Content-Type": "application/json"}) for _ in range(20)]
+            assert all(c.headers["X-Cache"] == "HIT" and c.content == first.content for c in checks[-5:]), url
         etag = first.headers["ETag"].replace('"', '\\"')
         inm = f'wrk.headers["If-None-Match"] = "{etag}"'
         print(f"payload {len(first.content)} bytes; wrk -t2 -c{args.connections} -d{args.seconds}s x {args.rounds} "
               f"interleaved rounds (medians); servers pinned: {bool(SERVER_CPU)}; "
               f"gunicorn.conf.py for both (gthread, WEB_CONCURRENCY={os.environ.get('WEB_CONCURRENCY', '2')})")
-        runs = {"bare": [], "hit": [], "304": []}
-        for _ in range(args.rounds):  # interleaved, so drift on a shared machine hits all three alike
+        runs = {"bare": [], "hit": [], "route": [], "304": []}
+        for _ in range(args.rounds):  # interleaved, so drift on a shared machine hits all alike
             runs["bare"].append(wrk(f"{bare}/api/query", args.seconds, args.connections, body))
             runs["hit"].append(wrk(f"{service}/api/query", args.seconds, args.connections, body))
+            runs["route"].append(wrk(f"{service}/api/query?format=json", args.seconds, args.connections, body))
             runs["304"].append(wrk(f"{service}/api/query", args.seconds, args.connections, body, inm))
         rps = {name: statistics.median(r for r, _ in results) for name, results in runs.items()}
         p99 = {name: "/".join(p for _, p in results) for name, results in runs.items()}
         print(f"{'bare Flask, same bytes':<28}{rps['bare']:>10.0f} req/s   p99 {p99['bare']}")
         print(f"{'cache hit (200)':<28}{rps['hit']:>10.0f} req/s   ratio {rps['hit'] / rps['bare']:.2f}x   "
               f"p99 {p99['hit']}")
+        print(f"{'cache hit, Flask route':<28}{rps['route']:>10.0f} req/s   ratio {rps['route'] / rps['bare']:.2f}x   "
+              f"p99 {p99['route']}")
         print(f"{'If-None-Match (304)':<28}{rps['304']:>10.0f} req/s   ratio {rps['304'] / rps['bare']:.2f}x   "
               f"p99 {p99['304']}")
 
@@ -156,8 +168,7 @@ def main() -> None:
             assert reply.status_code == 200 and reply.headers["X-Cache"] in ("MISS", "BYPASS")
 
         through_service(0)
-        sdk_ms = median_ms(direct, args.misses)
-        miss_ms = median_ms(through_service, args.misses)
+        sdk_ms, miss_ms = interleaved_medians_ms([direct, through_service], args.misses)
         print(f"{'miss, SDK direct':<28}{sdk_ms:>10.1f} ms median ({args.looker_ms} ms Looker latency)")
         print(f"{'miss, through the service':<28}{miss_ms:>10.1f} ms median   adds "
               f"{(miss_ms - sdk_ms):.1f} ms ({(miss_ms / sdk_ms - 1) * 100:.1f}%)")

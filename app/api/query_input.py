@@ -31,10 +31,12 @@ class ParsedQueries:
             self.entries[key] = value
 
 
-def _memo() -> ParsedQueries:
-    memo = current_app.extensions.get("parsed_queries")
+def parsed_queries(app=None) -> ParsedQueries:
+    """Return the app's memo of validated query bodies (the current app's by default)."""
+    extensions = (app or current_app).extensions
+    memo = extensions.get("parsed_queries")
     if memo is None:
-        memo = current_app.extensions.setdefault("parsed_queries", ParsedQueries())
+        memo = extensions.setdefault("parsed_queries", ParsedQueries())
     return memo
 
 
@@ -53,7 +55,7 @@ def parse_query() -> tuple[QueryRequest, str]:
     raw = request.get_data(cache=True) if request.is_json else None
     memo_key = (raw, request.args.get("format")) if raw is not None and len(raw) <= MEMO_MAX_BODY else None
     if memo_key is not None:
-        known = _memo().get(memo_key)
+        known = parsed_queries().get(memo_key)
         if known is not None:
             return known
     data = json_body()
@@ -62,5 +64,5 @@ def parse_query() -> tuple[QueryRequest, str]:
     query = parse(QueryRequest, data, max_rows=settings.max_rows)
     key = query_key(query.looker_body(), query.format, query.apply_formatting)
     if memo_key is not None:
-        _memo().put(memo_key, (query, key))
+        parsed_queries().put(memo_key, (query, key))
     return query, key
