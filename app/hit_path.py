@@ -94,7 +94,6 @@ class HitPath:
         entry = self.cache.fresh(known[1])
         if entry is None:
             return None
-        self.hits.inc()
         headers = cache_headers(self.cache, Outcome(entry, "HIT"))
         if_none_match = environ.get("HTTP_IF_NONE_MATCH")
         if if_none_match and etag_matches(if_none_match, entry.etag):
@@ -104,6 +103,7 @@ class HitPath:
             headers.update({"Content-Type": entry.content_type, "Content-Length": str(len(body))})
         rid = request_id(environ.get("HTTP_X_REQUEST_ID", ""))
         listed = [*headers.items(), *guard_headers((), rate), ("X-Request-ID", rid)]
+        self.hits.inc()  # counted once the answer is certain, so a fallback to the route never counts it twice
         log_request({"method": "POST", "path": PATH, "status": int(status[:3]),
                      "ms": round((time.perf_counter() - environ[STARTED]) * 1000, 1), "cache": "HIT",
                      "looker_ms": 0.0, "request_id": rid, "caller": name})
