@@ -171,6 +171,14 @@ def test_each_request_counts_once_against_the_rate_limit(build):
     assert over.headers["X-RateLimit-Remaining"] == "0" and app.route_calls == 1
 
 
+def test_a_token_subject_and_a_key_label_are_limited_apart_on_the_hit_path(build):
+    app = build(JWT_SECRET=JWT_SECRET, RATE_LIMIT="2/minute")
+    assert [post(app).status_code for _ in range(3)] == [200, 200, 429]  # the key labelled "web"
+    token = jwt.encode({"sub": "web", "exp": 4_000_000_000}, JWT_SECRET, algorithm="HS256")
+    hit = post(app, key=token)
+    assert hit.status_code == 200 and hit.headers["X-Cache"] == "HIT" and app.route_calls == 1
+
+
 def test_a_hit_is_logged_once_with_its_request_id_and_caller(build, caplog):
     app = build()
     post(app)
@@ -220,7 +228,21 @@ def test_under_gunicorn_hits_and_other_requests_share_one_keep_alive_connection(
         process.terminate()
         process.wait(timeout=30)
     assert [a.headers["X-Cache"] for a in answers] == ["MISS", "HIT", "HIT"]
-    assert len({a.content for a in answers}) == 1 and answers[1].headers["Content-Length"] == str(len(answers[0].content))
+    assert len({a.content for a in answers}) == 1
+    assert answers[1].headers["Content-Length"] == str(len(answers[0].content))
     assert chunked.headers["X-Cache"] == "HIT" and chunked.content == answers[0].content
     assert missing.status_code == 404 and again.headers["X-Cache"] == "HIT"
     assert calls(emulator, "run_inline_query") == 1
+
+
+@pytest.mark.redis
+def test_hits_shared_through_redis_are_served_on_the_hit_path_and_survive_redis_going_away(build, redis_server,
+                                                                                           emulator):
+    first, second = build(REDIS_URL=redis_server.url), build(REDIS_URL=redis_server.url)
+    assert post(first).headers["X-Cache"] == "MISS"
+    assert [post(second).headers["X-Cache"] for _ in range(2)] == ["HIT", "HIT"]
+    assert second.route_calls == 1  # its first sight of the body went to the route; the second did not
+    redis_server.stop()
+    after = [post(second) for _ in range(2)]  # Looker again, then this worker's own store
+    assert [(a.status_code, a.headers["X-Cache"]) for a in after] == [(200, "MISS"), (200, "HIT")]
+    assert second.route_calls == 2 and calls(emulator, "run_inline_query") == 2
