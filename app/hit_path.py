@@ -1,7 +1,7 @@
 """Fresh cache hits of POST /api/query, answered before Flask builds a request: the commonest answer, made cheap.
 
 Dashboards ask the same few questions over and over, so most of this service's traffic is a fresh hit for a
-body it has already validated. Through the Flask route such a hit ran at under half the throughput of a bare
+body it has already validated. Through the Flask route such a hit ran at about half the throughput of a bare
 Flask endpoint serving the same bytes: contexts, routing, request and response objects and five hooks cost
 more than the hit itself. This WSGI layer answers exactly that case with the same parts the route uses:
 `identify` and the rate limiter, the body memo, ALLOWED_MODELS, `cache_headers`, `guard_headers` and the
