@@ -21,8 +21,10 @@ timeout = 60  # gthread heartbeat only; each Looker call is bounded by LOOKERSDK
 graceful_timeout = 20
 keepalive = 5
 preload_app = False
-max_requests = 5000
-max_requests_jitter = 500
+# Workers are not recycled: each holds the in-process result cache, the Looker session and the body memo, all
+# bounded (CACHE_MAX_BYTES, fixed-size memos), so recycling would reclaim nothing but would empty the cache every
+# few thousand requests and send those questions back to Looker.
+max_requests = 0
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 control_socket_disable = True
 accesslog = None  # the app logs one structured line per request itself

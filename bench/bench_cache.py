@@ -72,7 +72,7 @@ def wrk(url: str, seconds: int, connections: int, body: str, extra_header: str =
     if "Non-2xx" in out or "Socket errors" in out:
         raise SystemExit(f"wrk saw failures against {url}:\n{out}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    p99 = re.search(r"99%\s+(\S+)", out).group(1)
+    p99 = re.search(r"^\s+99%\s+(\S+)", out, re.MULTILINE).group(1)
     return rps, p99
 
 
@@ -131,23 +131,25 @@ def main() -> None:
         etag = first.headers["ETag"].replace('"', '\\"')
         inm = f'wrk.headers["If-None-Match"] = "{etag}"'
         print(f"payload {len(first.content)} bytes; wrk -t2 -c{args.connections} -d{args.seconds}s x {args.rounds} "
-              f"interleaved rounds (medians); servers pinned: {bool(SERVER_CPU)}; "
+              f"interleaved rounds (medians, ratios paired by round); servers pinned: {bool(SERVER_CPU)}; "
               f"gunicorn.conf.py for both (gthread, WEB_CONCURRENCY={os.environ.get('WEB_CONCURRENCY', '2')})")
-        runs = {"bare": [], "hit": [], "route": [], "304": []}
-        for _ in range(args.rounds):  # interleaved, so drift on a shared machine hits all alike
-            runs["bare"].append(wrk(f"{bare}/api/query", args.seconds, args.connections, body))
-            runs["hit"].append(wrk(f"{service}/api/query", args.seconds, args.connections, body))
-            runs["route"].append(wrk(f"{service}/api/query?format=json", args.seconds, args.connections, body))
-            runs["304"].append(wrk(f"{service}/api/query", args.seconds, args.connections, body, inm))
-        rps = {name: statistics.median(r for r, _ in results) for name, results in runs.items()}
-        p99 = {name: "/".join(p for _, p in results) for name, results in runs.items()}
-        print(f"{'bare Flask, same bytes':<28}{rps['bare']:>10.0f} req/s   p99 {p99['bare']}")
-        print(f"{'cache hit (200)':<28}{rps['hit']:>10.0f} req/s   ratio {rps['hit'] / rps['bare']:.2f}x   "
-              f"p99 {p99['hit']}")
-        print(f"{'cache hit, Flask route':<28}{rps['route']:>10.0f} req/s   ratio {rps['route'] / rps['bare']:.2f}x   "
-              f"p99 {p99['route']}")
-        print(f"{'If-None-Match (304)':<28}{rps['304']:>10.0f} req/s   ratio {rps['304'] / rps['bare']:.2f}x   "
-              f"p99 {p99['304']}")
+        targets = {"bare": (f"{bare}/api/query", ""), "hit": (f"{service}/api/query", ""),
+                   "route": (f"{service}/api/query?format=json", ""), "304": (f"{service}/api/query", inm)}
+        runs = {name: [] for name in targets}
+        for round_index in range(args.rounds):  # interleaved, the order rotating, so drift hits all alike
+            names = list(targets)
+            for name in names[round_index % len(names):] + names[:round_index % len(names)]:
+                url, header = targets[name]
+                runs[name].append(wrk(url, args.seconds, args.connections, body, header))
+        labels = {"bare": "bare Flask, same bytes", "hit": "cache hit (200)", "route": "cache hit, Flask route",
+                  "304": "If-None-Match (304)"}
+        for name, label in labels.items():
+            rates = [r for r, _ in runs[name]]
+            line = f"{label:<28}{statistics.median(rates):>8.0f} req/s"
+            if name != "bare":  # each round's figure over the bare endpoint's in the same round
+                ratios = sorted(r / b for r, (b, _) in zip(rates, runs["bare"], strict=True))
+                line += f"   ratio {statistics.median(ratios):.2f}x (rounds {ratios[0]:.2f}-{ratios[-1]:.2f})"
+            print(f"{line}   p99 {'/'.join(p for _, p in runs[name])}")
 
         import looker_sdk
 
