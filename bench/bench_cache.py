@@ -136,6 +136,8 @@ def main() -> None:
         targets = {"bare": (f"{bare}/api/query", ""), "hit": (f"{service}/api/query", ""),
                    "route": (f"{service}/api/query?format=json", ""), "304": (f"{service}/api/query", inm)}
         runs = {name: [] for name in targets}
+        for url, header in targets.values():  # a short warm-up each, not counted: every worker's cache and memo fill
+            wrk(url, 1, args.connections, body, header)
         for round_index in range(args.rounds):  # interleaved, the order rotating, so drift hits all alike
             names = list(targets)
             for name in names[round_index % len(names):] + names[:round_index % len(names)]:
