@@ -59,6 +59,34 @@ def make_app(emulator):
     return build
 
 
+class FakeClock:
+    """A clock the cache reads instead of time.time, moved on by tests instead of sleeping."""
+
+    def __init__(self, now: float = 1_800_000_000.0):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
+
+
+@pytest.fixture
+def cached_app(emulator, clock):
+    """Build an app against the emulator whose cache runs on the fake clock."""
+
+    def build(**extra):
+        return create_app(Settings.from_env(emulator_env(emulator, **extra)), clock=clock)
+
+    return build
+
+
 @pytest.fixture
 def app(make_app):
     return make_app()

@@ -5,39 +5,13 @@ import threading
 import orjson
 import pytest
 
-from app import create_app
-from app.config import Settings
 from looker_emulator.state import Fault
 
-from .conftest import ADMIN_KEY, API_KEY, calls, emulator_env
+from .conftest import ADMIN_KEY, API_KEY, calls
 
 QUERY = {"model": "thelook", "view": "orders", "fields": ["orders.status", "orders.count"],
          "filters": {"orders.status": "-cancelled", "orders.created_date": "this year"}}
 TTL, STALE = 3600, 86400
-
-
-class FakeClock:
-    def __init__(self, now: float = 1_800_000_000.0):
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-@pytest.fixture
-def clock():
-    return FakeClock()
-
-
-@pytest.fixture
-def cached_app(emulator, clock):
-    def build(**extra):
-        return create_app(Settings.from_env(emulator_env(emulator, **extra)), clock=clock)
-
-    return build
 
 
 @pytest.fixture

@@ -222,7 +222,7 @@ def test_the_breaker_opens_on_failures_and_closes_after_recovery(make_app, emula
 
 
 def test_an_open_breaker_still_serves_stale(make_app, emulator):
-    from .test_cache import FakeClock
+    from .conftest import FakeClock
 
     clock = FakeClock()
     from app import create_app

@@ -6,27 +6,20 @@ import jwt
 import orjson
 import pytest
 
-from app import create_app
-from app.config import Settings
 from app.hit_path import HitPath
 
 from .conftest import API_KEY, calls, emulator_env
-from .test_cache import QUERY, FakeClock
+from .test_cache import QUERY
 
 JWT_SECRET = "jwt-secret-for-tests-0123456789abcdef"
 
 
 @pytest.fixture
-def clock():
-    return FakeClock()
-
-
-@pytest.fixture
-def build(emulator, clock):
+def build(cached_app):
     """Build an app whose query view counts how often the Flask route answered."""
 
     def make(**extra):
-        app = create_app(Settings.from_env(emulator_env(emulator, **extra)), clock=clock)
+        app = cached_app(**extra)
         view = app.view_functions["query.run_query"]
         app.route_calls = 0
 
