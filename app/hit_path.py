@@ -31,7 +31,7 @@ from .logs import STARTED, log_request, request_id
 
 log = logging.getLogger("looker_proxy.hit_path")
 PATH = "/api/query"
-OK, NOT_MODIFIED = (f"{code} {HTTP_STATUS_CODES[code].upper()}" for code in (200, 304))  # Werkzeug's status lines
+STATUS_LINES = {code: f"{code} {HTTP_STATUS_CODES[code].upper()}" for code in (200, 304)}  # as Werkzeug writes them
 ROUTE_ONLY = ("QUERY_STRING", "HTTP_PREFER", "HTTP_CACHE_CONTROL")  # ?format=, async and refresh live in the route
 
 
@@ -97,17 +97,16 @@ class HitPath:
         headers = cache_headers(self.cache, Outcome(entry, "HIT"))
         if_none_match = environ.get("HTTP_IF_NONE_MATCH")
         if if_none_match and etag_matches(if_none_match, entry.etag):
-            status, body = NOT_MODIFIED, b""
+            status, body = 304, b""
         else:
-            status, body = OK, entry.body
+            status, body = 200, entry.body
             headers.update({"Content-Type": entry.content_type, "Content-Length": str(len(body))})
         rid = request_id(environ.get("HTTP_X_REQUEST_ID", ""))
         listed = [*headers.items(), *guard_headers((), rate), ("X-Request-ID", rid)]
         self.hits.inc()  # counted once the answer is certain, so a fallback to the route never counts it twice
-        log_request({"method": "POST", "path": PATH, "status": int(status[:3]),
-                     "ms": round((time.perf_counter() - environ[STARTED]) * 1000, 1), "cache": "HIT",
-                     "looker_ms": 0.0, "request_id": rid, "caller": name})
-        return status, listed, body
+        log_request(method="POST", path=PATH, status=status, started=environ[STARTED], cache="HIT",
+                    looker_ms=0.0, request_id=rid, caller=name)
+        return STATUS_LINES[status], listed, body
 
 
 def init_app(app: Flask) -> None:

@@ -189,7 +189,8 @@ def test_hits_are_counted_in_metrics(build):
     post(app)
     post(app)
     post(app)
-    assert app.extensions["telemetry"].outcomes["HIT"]._value.get() == 2
+    registry = app.extensions["telemetry"].registry
+    assert registry.get_sample_value("looker_proxy_cache_total", {"result": "hit"}) == 2
 
 
 def test_a_failure_inside_the_hit_path_is_logged_and_the_route_answers(build, monkeypatch, caplog):
