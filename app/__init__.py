@@ -38,14 +38,32 @@ def create_app(settings: Settings | None = None, *, clock=time.time) -> Flask:
     errors.init_app(app)
     telemetry.init_app(app)
     looker_client.init_app(app, settings)
-    shared = RedisStore(settings.redis_url, namespace=settings.looker_base_url,
-                        lifetime=settings.cache_ttl + settings.cache_stale_seconds) if settings.redis_url else None
+    shared = (
+        RedisStore(
+            settings.redis_url,
+            namespace=settings.looker_base_url,
+            lifetime=settings.cache_ttl + settings.cache_stale_seconds,
+        )
+        if settings.redis_url
+        else None
+    )
     cache.init_app(app, settings, clock, shared)
 
     from .api import dashboard_data, dashboards, docs, embed, health, looks, metrics, models, ops, query, tasks
 
-    for blueprint in (health.bp, query.bp, tasks.bp, looks.bp, dashboards.bp, dashboard_data.bp, models.bp,
-                      embed.bp, metrics.bp, ops.bp, docs.bp):
+    for blueprint in (
+        health.bp,
+        query.bp,
+        tasks.bp,
+        looks.bp,
+        dashboards.bp,
+        dashboard_data.bp,
+        models.bp,
+        embed.bp,
+        metrics.bp,
+        ops.bp,
+        docs.bp,
+    ):
         app.register_blueprint(blueprint)
     hit_path.init_app(app)  # fresh hits of POST /api/query skip Flask's request machinery
     return app

@@ -12,8 +12,14 @@ from .config import Settings
 from .errors import ApiError
 
 log = logging.getLogger("looker_proxy.auth")
-PUBLIC_ENDPOINTS = {"health.healthz", "health.readyz", "static", "docs.openapi_json", "docs.docs_page",
-                    "docs.docs_asset"}
+PUBLIC_ENDPOINTS = {
+    "health.healthz",
+    "health.readyz",
+    "static",
+    "docs.openapi_json",
+    "docs.docs_page",
+    "docs.docs_asset",
+}
 LEEWAY_SECONDS = 30
 IDENTITY = "looker_proxy.identity"  # WSGI environ key: (kind, name) or the 401, handed over by the hit path
 ASYMMETRIC = ["RS256", "RS384", "RS512", "ES256", "ES384", "PS256"]
@@ -24,8 +30,17 @@ class TokenVerifier:
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.jwks = jwt.PyJWKClient(settings.jwt_jwks_url, cache_keys=True, lifespan=3600, timeout=5,
-                                    cooldown_duration=settings.jwt_jwks_cooldown) if settings.jwt_jwks_url else None
+        self.jwks = (
+            jwt.PyJWKClient(
+                settings.jwt_jwks_url,
+                cache_keys=True,
+                lifespan=3600,
+                timeout=5,
+                cooldown_duration=settings.jwt_jwks_cooldown,
+            )
+            if settings.jwt_jwks_url
+            else None
+        )
 
     @property
     def enabled(self) -> bool:
@@ -33,15 +48,25 @@ class TokenVerifier:
 
     def subject(self, token: str) -> str:
         """Return the token's `sub`, or raise 401 with a reason that tells an attacker nothing useful."""
-        options = {"require": ["exp", "sub"] + (["aud"] if self.settings.jwt_audience else [])
-                   + (["iss"] if self.settings.jwt_issuer else [])}
+        options = {
+            "require": ["exp", "sub"]
+            + (["aud"] if self.settings.jwt_audience else [])
+            + (["iss"] if self.settings.jwt_issuer else [])
+        }
         try:
             if self.jwks is not None:
                 key, algorithms = self.jwks.get_signing_key_from_jwt(token).key, ASYMMETRIC
             else:
                 key, algorithms = self.settings.jwt_secret.reveal(), ["HS256"]
-            claims = jwt.decode(token, key, algorithms=algorithms, leeway=LEEWAY_SECONDS, options=options,
-                                audience=self.settings.jwt_audience or None, issuer=self.settings.jwt_issuer or None)
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=algorithms,
+                leeway=LEEWAY_SECONDS,
+                options=options,
+                audience=self.settings.jwt_audience or None,
+                issuer=self.settings.jwt_issuer or None,
+            )
         except jwt.ExpiredSignatureError:
             raise ApiError(401, "The token has expired.") from None
         except (jwt.PyJWTError, ValueError) as exc:
@@ -74,8 +99,11 @@ def identify(settings: Settings, verifier: TokenVerifier, authorization: str, ap
     if presented is None:
         if settings.allow_anonymous:
             return "anonymous", "anonymous"
-        raise ApiError(401, "Send an API key as 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
-                            + (", or a signed token as 'Authorization: Bearer <jwt>'." if verifier.enabled else "."))
+        raise ApiError(
+            401,
+            "Send an API key as 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
+            + (", or a signed token as 'Authorization: Bearer <jwt>'." if verifier.enabled else "."),
+        )
     if verifier.enabled and _looks_like_jwt(presented):
         return "jwt", verifier.subject(presented)
     match = None
@@ -95,8 +123,11 @@ def _authenticate() -> None:
     if isinstance(known, ApiError):
         raise known
     g.caller_kind, g.caller = known or identify(
-        current_app.extensions["settings"], current_app.extensions["token_verifier"],
-        request.headers.get("Authorization", ""), request.headers.get("X-API-Key", ""))
+        current_app.extensions["settings"],
+        current_app.extensions["token_verifier"],
+        request.headers.get("Authorization", ""),
+        request.headers.get("X-API-Key", ""),
+    )
 
 
 def caller() -> str:

@@ -59,8 +59,9 @@ class MemoryStore:
     """Entries of this process, bounded by the bytes of their bodies, gone once past the stale window."""
 
     def __init__(self, max_bytes: int, lifetime: float, clock: Callable[[], float]):
-        self._data: TTLCache = TTLCache(maxsize=max_bytes, ttl=lifetime, timer=clock,
-                                        getsizeof=lambda entry: len(entry.body))
+        self._data: TTLCache = TTLCache(
+            maxsize=max_bytes, ttl=lifetime, timer=clock, getsizeof=lambda entry: len(entry.body)
+        )
         self._lock = threading.Lock()
 
     def get(self, key: str) -> Entry | None:
@@ -90,8 +91,16 @@ class MemoryStore:
 class ResultCache:
     """Single-flight, stale-if-error cache in front of Looker calls."""
 
-    def __init__(self, ttl: float, stale_seconds: float, max_bytes: int, wait_seconds: float,
-                 clock: Callable[[], float], shared=None, metrics=None):
+    def __init__(
+        self,
+        ttl: float,
+        stale_seconds: float,
+        max_bytes: int,
+        wait_seconds: float,
+        clock: Callable[[], float],
+        shared=None,
+        metrics=None,
+    ):
         self.ttl, self.stale_seconds, self.wait_seconds, self.clock = ttl, stale_seconds, wait_seconds, clock
         self.memory = MemoryStore(max_bytes, ttl + stale_seconds, clock)
         self.shared = shared  # a RedisStore, or None
@@ -220,11 +229,21 @@ META_MAX_BYTES = 16 * 1024 * 1024
 
 def init_app(app, settings: Settings, clock: Callable[[], float], shared=None) -> ResultCache:
     """Bind the result cache (`shared` is a RedisStore when REDIS_URL is set) and the metadata cache."""
-    app.extensions["meta_cache"] = ResultCache(ttl=META_TTL, stale_seconds=settings.cache_stale_seconds,
-                                               max_bytes=META_MAX_BYTES, wait_seconds=settings.looker_timeout + 1,
-                                               clock=clock)
+    app.extensions["meta_cache"] = ResultCache(
+        ttl=META_TTL,
+        stale_seconds=settings.cache_stale_seconds,
+        max_bytes=META_MAX_BYTES,
+        wait_seconds=settings.looker_timeout + 1,
+        clock=clock,
+    )
     metrics = app.extensions.get("telemetry")
     cache = app.extensions["cache"] = ResultCache(
-        ttl=settings.cache_ttl, stale_seconds=settings.cache_stale_seconds, max_bytes=settings.cache_max_bytes,
-        wait_seconds=settings.looker_timeout + 1, clock=clock, shared=shared, metrics=metrics)
+        ttl=settings.cache_ttl,
+        stale_seconds=settings.cache_stale_seconds,
+        max_bytes=settings.cache_max_bytes,
+        wait_seconds=settings.looker_timeout + 1,
+        clock=clock,
+        shared=shared,
+        metrics=metrics,
+    )
     return cache

@@ -31,8 +31,15 @@ class Metric:
     granularities: tuple[str, ...] = GRANULARITIES
 
     def summary(self) -> dict:
-        return {"name": self.name, "label": self.label, "description": self.description, "model": self.model,
-                "explore": self.explore, "measure": self.measure, "granularities": list(self.granularities)}
+        return {
+            "name": self.name,
+            "label": self.label,
+            "description": self.description,
+            "model": self.model,
+            "explore": self.explore,
+            "measure": self.measure,
+            "granularities": list(self.granularities),
+        }
 
 
 @dataclass(frozen=True)
@@ -42,8 +49,16 @@ class Catalog:
 
 
 def _metric(path: str, name: str, raw: dict) -> Metric:
-    bad = check_table(path, "metric", name, raw, KEYS, ("label", "model", "explore", "measure", "time"), NAME,
-                      "letters, digits and underscores")
+    bad = check_table(
+        path,
+        "metric",
+        name,
+        raw,
+        KEYS,
+        ("label", "model", "explore", "measure", "time"),
+        NAME,
+        "letters, digits and underscores",
+    )
     for key in ("model", "explore"):
         if not NAME.fullmatch(raw[key]):
             raise bad(key, f"'{raw[key]}' is not a LookML name")
@@ -51,15 +66,22 @@ def _metric(path: str, name: str, raw: dict) -> Metric:
         if not FIELD.fullmatch(raw[key]):
             raise bad(key, f"'{raw[key]}' must be a view.field name such as {example}")
     filters = raw.get("filters", {})
-    if not isinstance(filters, dict) or not all(isinstance(v, str) and FIELD.fullmatch(k) for k, v in
-                                                filters.items()):
+    if not isinstance(filters, dict) or not all(isinstance(v, str) and FIELD.fullmatch(k) for k, v in filters.items()):
         raise bad("filters", "must map view.field names to filter expressions (text)")
     granularities = raw.get("granularities", list(GRANULARITIES))
     if not isinstance(granularities, list) or not granularities or set(granularities) - set(GRANULARITIES):
         raise bad("granularities", f"must be a list drawn from {', '.join(GRANULARITIES)}")
-    return Metric(name=name, label=raw["label"], model=raw["model"], explore=raw["explore"],
-                  measure=raw["measure"], time=raw["time"], description=raw.get("description"),
-                  filters=dict(filters), granularities=tuple(g for g in GRANULARITIES if g in granularities))
+    return Metric(
+        name=name,
+        label=raw["label"],
+        model=raw["model"],
+        explore=raw["explore"],
+        measure=raw["measure"],
+        time=raw["time"],
+        description=raw.get("description"),
+        filters=dict(filters),
+        granularities=tuple(g for g in GRANULARITIES if g in granularities),
+    )
 
 
 def load_catalog(path: str, required: bool) -> Catalog:

@@ -11,7 +11,7 @@ from .looker import LookerClient, LookerHTTPError, LookerNetworkError
 ADVICE = {
     "timeout": "Looker did not answer within LOOKERSDK_TIMEOUT; check the host, the API port and firewalls.",
     "tls": "TLS verification failed; for a private CA set REQUESTS_CA_BUNDLE (LOOKERSDK_VERIFY_SSL=false only "
-           "for testing).",
+    "for testing).",
 }
 
 
@@ -29,20 +29,31 @@ def _diagnose(exc: Exception, settings: Settings, client: LookerClient) -> str:
     if isinstance(exc, LookerNetworkError):
         if exc.kind in ADVICE:
             return ADVICE[exc.kind]
-        hint = "check the host name in LOOKERSDK_BASE_URL" if "resolve" in str(exc) else (
-            "check LOOKERSDK_BASE_URL; self-hosted Looker serves its API on another port (often 19999, "
-            "set LOOKER_PORT)")
+        hint = (
+            "check the host name in LOOKERSDK_BASE_URL"
+            if "resolve" in str(exc)
+            else (
+                "check LOOKERSDK_BASE_URL; self-hosted Looker serves its API on another port (often 19999, "
+                "set LOOKER_PORT)"
+            )
+        )
         return f"Cannot reach {settings.looker_base_url}: {exc}; {hint}."
     if isinstance(exc, LookerHTTPError):
         if exc.is_login and exc.status == 404 and not _speaks_api_4(client):
-            return (f"{settings.looker_base_url} answers, but not with Looker API 4.0: the API may be disabled, "
-                    "or on another port (self-hosted: often 19999, set LOOKER_PORT).")
+            return (
+                f"{settings.looker_base_url} answers, but not with Looker API 4.0: the API may be disabled, "
+                "or on another port (self-hosted: often 19999, set LOOKER_PORT)."
+            )
         if exc.is_login and exc.status in (401, 403, 404):
-            return ("Looker refused the credentials: check LOOKERSDK_CLIENT_ID and LOOKERSDK_CLIENT_SECRET "
-                    "(Admin > Users > Edit Keys for the API user).")
+            return (
+                "Looker refused the credentials: check LOOKERSDK_CLIENT_ID and LOOKERSDK_CLIENT_SECRET "
+                "(Admin > Users > Edit Keys for the API user)."
+            )
         if exc.status == 404:
-            return (f"{settings.looker_base_url} answers, but not with Looker API 4.0: the API may be disabled or "
-                    "on another port (self-hosted: often 19999, set LOOKER_PORT).")
+            return (
+                f"{settings.looker_base_url} answers, but not with Looker API 4.0: the API may be disabled or "
+                "on another port (self-hosted: often 19999, set LOOKER_PORT)."
+            )
         return f"Looker answered with status {exc.status}."
     return f"Looker's answer could not be read ({type(exc).__name__}): is LOOKERSDK_BASE_URL really a Looker host?"
 

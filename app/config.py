@@ -124,9 +124,18 @@ def _embed_host(env: Mapping[str, str]) -> str:
     return host
 
 
-def check_table(path: str, kind: str, name: str, raw, known: set[str], required: tuple[str, ...],
-                name_pattern: re.Pattern, name_rule: str):
+def check_table(
+    path: str,
+    kind: str,
+    name: str,
+    raw,
+    known: set[str],
+    required: tuple[str, ...],
+    name_pattern: re.Pattern,
+    name_rule: str,
+):
     """Check one [<kind>s.NAME] table of a config file; return the function that words its field errors."""
+
     def bad(key: str, problem: str) -> ConfigError:
         return ConfigError(f"{path}: {kind} '{name}': field '{key}' {problem}")
 
@@ -193,16 +202,24 @@ class Settings:
         if level not in ("debug", "info", "warning", "error", "critical"):
             raise ConfigError(f"LOG_LEVEL must be debug, info, warning or error, not '{level}'")
         values = dict(
-            looker_base_url=_base_url(env), looker_client_id=client_id, looker_client_secret=Secret(secret),
+            looker_base_url=_base_url(env),
+            looker_client_id=client_id,
+            looker_client_secret=Secret(secret),
             verify_ssl=_bool(env, "LOOKERSDK_VERIFY_SSL", True),
             looker_timeout=_int(env, "LOOKERSDK_TIMEOUT", 30, minimum=1),
-            api_keys=_api_keys(env), allow_anonymous=_bool(env, "ALLOW_ANONYMOUS", False),
-            jwt_secret=Secret(env.get("JWT_SECRET", "").strip()), jwt_jwks_url=_jwks_url(env),
-            jwt_audience=env.get("JWT_AUDIENCE", "").strip(), jwt_issuer=env.get("JWT_ISSUER", "").strip(),
-            cors_origins=_list(env, "CORS_ORIGINS"), allowed_models=_list(env, "ALLOWED_MODELS"),
-            max_rows=_int(env, "MAX_ROWS", 5000, minimum=1), cache_ttl=_int(env, "CACHE_TTL", 3600),
+            api_keys=_api_keys(env),
+            allow_anonymous=_bool(env, "ALLOW_ANONYMOUS", False),
+            jwt_secret=Secret(env.get("JWT_SECRET", "").strip()),
+            jwt_jwks_url=_jwks_url(env),
+            jwt_audience=env.get("JWT_AUDIENCE", "").strip(),
+            jwt_issuer=env.get("JWT_ISSUER", "").strip(),
+            cors_origins=_list(env, "CORS_ORIGINS"),
+            allowed_models=_list(env, "ALLOWED_MODELS"),
+            max_rows=_int(env, "MAX_ROWS", 5000, minimum=1),
+            cache_ttl=_int(env, "CACHE_TTL", 3600),
             cache_stale_seconds=_int(env, "CACHE_STALE_SECONDS", 86400),
-            cache_max_bytes=_int(env, "CACHE_MAX_BYTES", 134217728), redis_url=env.get("REDIS_URL", "").strip(),
+            cache_max_bytes=_int(env, "CACHE_MAX_BYTES", 134217728),
+            redis_url=env.get("REDIS_URL", "").strip(),
             rate_limit=_rate_limit(env),
             looker_max_concurrency=_int(env, "LOOKER_MAX_CONCURRENCY", 10, minimum=1),
             breaker_failures=_int(env, "LOOKER_BREAKER_FAILURES", 5, minimum=1),
@@ -215,8 +232,10 @@ class Settings:
             metrics_file=env.get("METRICS_FILE", "").strip() or "metrics.toml",
             metrics_file_required=bool(env.get("METRICS_FILE", "").strip()),
             reports_file=env.get("REPORTS_FILE", "").strip() or "reports.toml",
-            port=_int(env, "PORT", 3000, minimum=1), web_concurrency=_int(env, "WEB_CONCURRENCY", 2, minimum=1),
-            threads=_int(env, "GUNICORN_THREADS", 8, minimum=1), log_level=level,
+            port=_int(env, "PORT", 3000, minimum=1),
+            web_concurrency=_int(env, "WEB_CONCURRENCY", 2, minimum=1),
+            threads=_int(env, "GUNICORN_THREADS", 8, minimum=1),
+            log_level=level,
         )
         values.update(overrides)
         settings = cls(**values)
@@ -226,14 +245,18 @@ class Settings:
     def validate(self) -> None:
         """Refuse to run without Looker credentials or without a way to authenticate clients."""
         if not self.looker_base_url:
-            raise ConfigError("LOOKERSDK_BASE_URL is not set: give your Looker host, e.g. https://acme.cloud.looker.com")
+            raise ConfigError(
+                "LOOKERSDK_BASE_URL is not set: give your Looker host, e.g. https://acme.cloud.looker.com"
+            )
         if not self.looker_client_id:
             raise ConfigError("LOOKERSDK_CLIENT_ID is not set: create API credentials for a dedicated Looker user")
         if not self.looker_client_secret:
             raise ConfigError("LOOKERSDK_CLIENT_SECRET is not set: it comes with the client id from Looker")
         if not (self.api_keys or self.jwt_secret or self.jwt_jwks_url or self.allow_anonymous):
-            raise ConfigError("API_KEYS is not set: give client keys (or JWT_SECRET / JWT_JWKS_URL), or set "
-                              "ALLOW_ANONYMOUS=true to run open")
+            raise ConfigError(
+                "API_KEYS is not set: give client keys (or JWT_SECRET / JWT_JWKS_URL), or set "
+                "ALLOW_ANONYMOUS=true to run open"
+            )
         if self.jwt_secret and len(self.jwt_secret) < 32:
             raise ConfigError("JWT_SECRET is shorter than 32 characters; HS256 needs a long random secret")
         if self.jwt_secret and self.jwt_jwks_url:
@@ -246,5 +269,13 @@ class Settings:
     @property
     def secrets(self) -> tuple[str, ...]:
         """Every secret value, for tests and log scrubbing."""
-        return tuple(s.reveal() for s in (self.looker_client_secret, self.looker_embed_secret, self.jwt_secret,
-                                          *(k for _, k in self.api_keys)) if s)
+        return tuple(
+            s.reveal()
+            for s in (
+                self.looker_client_secret,
+                self.looker_embed_secret,
+                self.jwt_secret,
+                *(k for _, k in self.api_keys),
+            )
+            if s
+        )

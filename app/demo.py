@@ -24,8 +24,9 @@ def free_port() -> int:
 def start_demo(env: MutableMapping[str, str], wait_seconds: float = 15.0) -> str:
     """Start the emulator on a free port, wait until it answers, and set the demo's settings in env."""
     port = free_port()
-    emulator = subprocess.Popen([sys.executable, "-m", "looker_emulator", "--port", str(port)],
-                                stdout=subprocess.DEVNULL)
+    emulator = subprocess.Popen(
+        [sys.executable, "-m", "looker_emulator", "--port", str(port)], stdout=subprocess.DEVNULL
+    )
     atexit.register(emulator.terminate)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + wait_seconds
@@ -37,13 +38,22 @@ def start_demo(env: MutableMapping[str, str], wait_seconds: float = 15.0) -> str
             if emulator.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit("looker-proxy: the Looker emulator did not start") from None
             time.sleep(0.1)
-    env.update({"LOOKERSDK_BASE_URL": url, "LOOKERSDK_CLIENT_ID": DEFAULT_CLIENT_ID,
-                "LOOKERSDK_CLIENT_SECRET": DEFAULT_CLIENT_SECRET, "LOOKERSDK_VERIFY_SSL": "false"})
+    env.update(
+        {
+            "LOOKERSDK_BASE_URL": url,
+            "LOOKERSDK_CLIENT_ID": DEFAULT_CLIENT_ID,
+            "LOOKERSDK_CLIENT_SECRET": DEFAULT_CLIENT_SECRET,
+            "LOOKERSDK_VERIFY_SSL": "false",
+        }
+    )
     env.setdefault("ALLOW_ANONYMOUS", "true")
     env.setdefault("CORS_ORIGINS", "http://localhost:*")
     env.setdefault("EMBED_MODELS", "thelook,finance")
     api = f"http://localhost:{env.get('PORT', '3000')}"
-    print(f"Demo: Looker emulator on {url}; the API will listen on {api}\n"
-          f"Try:  curl -s {api}/api/query -H 'Content-Type: application/json' "
-          """-d '{"model":"thelook","view":"orders","fields":["orders.status","orders.count"]}'""", flush=True)
+    print(
+        f"Demo: Looker emulator on {url}; the API will listen on {api}\n"
+        f"Try:  curl -s {api}/api/query -H 'Content-Type: application/json' "
+        """-d '{"model":"thelook","view":"orders","fields":["orders.status","orders.count"]}'""",
+        flush=True,
+    )
     return url

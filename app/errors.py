@@ -1,18 +1,18 @@
 """One error shape for the whole service: RFC 9457 problem+json, built here and nowhere else.
 
-    400 invalid_request         malformed JSON, wrong types, missing fields, limit over MAX_ROWS, unknown format
-    401 unauthorized            no or bad client credentials (with WWW-Authenticate: Bearer)
-    403 forbidden               model not allowed, or Looker refuses the service account
-    404 not_found               unknown route, Look, dashboard, model, explore, task, metric or report
-    405 method_not_allowed      with Allow
-    413 payload_too_large       body over 64 KiB
-    415 unsupported_media_type  a body that is not JSON where JSON is expected
-    422 looker_validation       Looker rejected the query; its messages in `errors`
-    429 rate_limited            with Retry-After
-    500 internal_error          a bug of ours; logged with its traceback, never shown
-    502 looker_error            Looker answered 5xx or garbage, or refused the service account's credentials
-    503 looker_unavailable      Looker unreachable or rate-limiting us (with Retry-After)
-    504 looker_timeout          a Looker call ran past LOOKERSDK_TIMEOUT
+400 invalid_request         malformed JSON, wrong types, missing fields, limit over MAX_ROWS, unknown format
+401 unauthorized            no or bad client credentials (with WWW-Authenticate: Bearer)
+403 forbidden               model not allowed, or Looker refuses the service account
+404 not_found               unknown route, Look, dashboard, model, explore, task, metric or report
+405 method_not_allowed      with Allow
+413 payload_too_large       body over 64 KiB
+415 unsupported_media_type  a body that is not JSON where JSON is expected
+422 looker_validation       Looker rejected the query; its messages in `errors`
+429 rate_limited            with Retry-After
+500 internal_error          a bug of ours; logged with its traceback, never shown
+502 looker_error            Looker answered 5xx or garbage, or refused the service account's credentials
+503 looker_unavailable      Looker unreachable or rate-limiting us (with Retry-After)
+504 looker_timeout          a Looker call ran past LOOKERSDK_TIMEOUT
 """
 
 from __future__ import annotations
@@ -21,22 +21,51 @@ import orjson
 from flask import Flask, Response, g
 from werkzeug.exceptions import HTTPException
 
-CODES = {400: "invalid_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-         405: "method_not_allowed", 413: "payload_too_large", 415: "unsupported_media_type",
-         422: "looker_validation", 429: "rate_limited", 500: "internal_error", 502: "looker_error",
-         503: "looker_unavailable", 504: "looker_timeout"}
-TITLES = {400: "Invalid request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
-          405: "Method not allowed", 413: "Payload too large", 415: "Unsupported media type",
-          422: "Looker rejected the query", 429: "Too many requests", 500: "Internal error",
-          502: "Looker error", 503: "Looker unavailable", 504: "Looker timeout"}
+CODES = {
+    400: "invalid_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "looker_validation",
+    429: "rate_limited",
+    500: "internal_error",
+    502: "looker_error",
+    503: "looker_unavailable",
+    504: "looker_timeout",
+}
+TITLES = {
+    400: "Invalid request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    413: "Payload too large",
+    415: "Unsupported media type",
+    422: "Looker rejected the query",
+    429: "Too many requests",
+    500: "Internal error",
+    502: "Looker error",
+    503: "Looker unavailable",
+    504: "Looker timeout",
+}
 PROBLEM_JSON = "application/problem+json"
 
 
 class ApiError(Exception):
     """An error a view or the Looker client raises; the handler turns it into problem+json."""
 
-    def __init__(self, status: int, detail: str, *, errors: list[dict] | None = None,
-                 headers: dict[str, str] | None = None, code: str | None = None):
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        errors: list[dict] | None = None,
+        headers: dict[str, str] | None = None,
+        code: str | None = None,
+    ):
         super().__init__(detail)
         self.status, self.detail, self.errors = status, detail, errors
         self.headers = headers or {}
@@ -48,8 +77,13 @@ class ApiError(Exception):
 
     def problem(self) -> dict:
         """Return the fields needed to rebuild this error in another process."""
-        return {"status": self.status, "detail": self.detail, "errors": self.errors, "headers": self.headers,
-                "code": self.code}
+        return {
+            "status": self.status,
+            "detail": self.detail,
+            "errors": self.errors,
+            "headers": self.headers,
+            "code": self.code,
+        }
 
 
 def invalid(detail: str, errors: list[dict] | None = None) -> ApiError:
@@ -60,8 +94,14 @@ def invalid(detail: str, errors: list[dict] | None = None) -> ApiError:
 def problem_body(status: int, detail: str, code: str | None = None, errors: list[dict] | None = None) -> dict:
     """Return the problem object; dashboard tiles embed it as their `error`."""
     code = code or CODES.get(status, "error")
-    body = {"type": f"/docs#{code}", "title": TITLES.get(status, "Error"), "status": status, "detail": detail,
-            "code": code, "request_id": g.get("request_id")}
+    body = {
+        "type": f"/docs#{code}",
+        "title": TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        "code": code,
+        "request_id": g.get("request_id"),
+    }
     if errors is not None:
         body["errors"] = errors
     return body

@@ -5,11 +5,17 @@ from __future__ import annotations
 from .looker import LookerBody
 
 TYPES = {
-    "json": "application/json", "json_bi": "application/json", "json_detail": "application/json",
-    "csv": "text/csv; charset=utf-8", "txt": "text/plain; charset=utf-8", "html": "text/html; charset=utf-8",
-    "md": "text/markdown; charset=utf-8", "sql": "text/plain; charset=utf-8",
+    "json": "application/json",
+    "json_bi": "application/json",
+    "json_detail": "application/json",
+    "csv": "text/csv; charset=utf-8",
+    "txt": "text/plain; charset=utf-8",
+    "html": "text/html; charset=utf-8",
+    "md": "text/markdown; charset=utf-8",
+    "sql": "text/plain; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "png": "image/png", "jpg": "image/jpeg",
+    "png": "image/png",
+    "jpg": "image/jpeg",
 }
 
 

@@ -18,13 +18,34 @@ from .config import Settings
 from .errors import ApiError
 
 log = logging.getLogger("looker_proxy.guard")
-ALLOW_HEADERS = ["Authorization", "X-API-Key", "Content-Type", "If-None-Match", "Cache-Control", "Prefer",
-                 "X-Request-ID"]
-EXPOSE_HEADERS = ["X-Request-ID", "X-Cache", "Cache-Status", "Age", "ETag", "Location", "Retry-After",
-                  "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Preference-Applied"]
+ALLOW_HEADERS = [
+    "Authorization",
+    "X-API-Key",
+    "Content-Type",
+    "If-None-Match",
+    "Cache-Control",
+    "Prefer",
+    "X-Request-ID",
+]
+EXPOSE_HEADERS = [
+    "X-Request-ID",
+    "X-Cache",
+    "Cache-Status",
+    "Age",
+    "ETag",
+    "Location",
+    "Retry-After",
+    "X-RateLimit-Limit",
+    "X-RateLimit-Remaining",
+    "X-RateLimit-Reset",
+    "Preference-Applied",
+]
 UNLIMITED = PUBLIC_ENDPOINTS | {"ops.prometheus_metrics"}
-SECURITY_HEADERS = (("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"),
-                    ("Referrer-Policy", "no-referrer"))
+SECURITY_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "no-referrer"),
+)
 RATE_NAMES = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
 COUNTED = "looker_proxy.rate"  # WSGI environ key: RateLimits.count's answer, handed over by the hit path
 
@@ -47,8 +68,9 @@ class RateLimits:
 
     def __init__(self, settings: Settings):
         self.items = parse_many(settings.rate_limit)
-        self.storage = storage_from_string(settings.redis_url or "memory://",
-                                           **({"socket_timeout": 0.5} if settings.redis_url else {}))
+        self.storage = storage_from_string(
+            settings.redis_url or "memory://", **({"socket_timeout": 0.5} if settings.redis_url else {})
+        )
         self.limiter = FixedWindowRateLimiter(self.storage)
         self.failing = False
 
@@ -60,14 +82,18 @@ class RateLimits:
                     reset = self.limiter.get_window_stats(item, "lp-limits", key).reset_time
                     retry = max(1, math.ceil(reset - time.time()))
                     return (item.amount, 0, int(reset)), ApiError(
-                        429, f"Over the rate limit of {item}; try again in {retry} s.",
-                        headers={"Retry-After": str(retry)})
+                        429,
+                        f"Over the rate limit of {item}; try again in {retry} s.",
+                        headers={"Retry-After": str(retry)},
+                    )
             self.failing = False
             return (self.items[0].amount,), None  # remaining and reset only on 429: one storage call, not two
         except Exception as exc:  # noqa: BLE001 - the storage (Redis) failed: let the request through
             if not self.failing:
-                log.warning("rate limit storage unavailable; not limiting", extra={
-                    "event": "rate_limit_storage_down", "error": type(exc).__name__})
+                log.warning(
+                    "rate limit storage unavailable; not limiting",
+                    extra={"event": "rate_limit_storage_down", "error": type(exc).__name__},
+                )
             self.failing = True
             return (), None
 
@@ -99,8 +125,14 @@ def _finish(response):
 def init_app(app: Flask, settings: Settings) -> None:
     """Bind CORS (only for CORS_ORIGINS), per-caller limits and defensive headers; call after auth."""
     if settings.cors_origins:
-        CORS(app, origins=[origin_pattern(o) for o in settings.cors_origins], supports_credentials=True,
-             allow_headers=ALLOW_HEADERS, expose_headers=EXPOSE_HEADERS, max_age=600)
+        CORS(
+            app,
+            origins=[origin_pattern(o) for o in settings.cors_origins],
+            supports_credentials=True,
+            allow_headers=ALLOW_HEADERS,
+            expose_headers=EXPOSE_HEADERS,
+            max_age=600,
+        )
     app.extensions["rate_limits"] = RateLimits(settings)
     app.before_request(_check_limits)
     app.after_request(_finish)

@@ -79,8 +79,9 @@ class HitPath:
         raw = environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"]))
         environ["wsgi.input"] = io.BytesIO(raw)  # rewound for the route
         try:  # the route's order: who is asking, then their rate limit, then the query
-            kind, name = identify(self.settings, self.verifier, environ.get("HTTP_AUTHORIZATION", ""),
-                                  environ.get("HTTP_X_API_KEY", ""))
+            kind, name = identify(
+                self.settings, self.verifier, environ.get("HTTP_AUTHORIZATION", ""), environ.get("HTTP_X_API_KEY", "")
+            )
         except ApiError as refusal:
             environ[IDENTITY] = refusal
             return None
@@ -104,8 +105,16 @@ class HitPath:
         rid = request_id(environ.get("HTTP_X_REQUEST_ID", ""))
         listed = [*headers.items(), *guard_headers((), rate), ("X-Request-ID", rid)]
         self.hits.inc()  # counted once the answer is certain, so a fallback to the route never counts it twice
-        log_request(method="POST", path=PATH, status=status, started=environ[STARTED], cache="HIT",
-                    looker_ms=0.0, request_id=rid, caller=name)
+        log_request(
+            method="POST",
+            path=PATH,
+            status=status,
+            started=environ[STARTED],
+            cache="HIT",
+            looker_ms=0.0,
+            request_id=rid,
+            caller=name,
+        )
         return STATUS_LINES[status], listed, body
 
 

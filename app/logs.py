@@ -49,15 +49,30 @@ def request_id(given: str) -> str:
     return given if given and _REQUEST_ID.fullmatch(given) else os.urandom(16).hex()
 
 
-def log_request(*, method: str, path: str, status: int, started: float | None, cache: str | None,
-                looker_ms: float, request_id: str | None, caller: str | None) -> None:
+def log_request(
+    *,
+    method: str,
+    path: str,
+    status: int,
+    started: float | None,
+    cache: str | None,
+    looker_ms: float,
+    request_id: str | None,
+    caller: str | None,
+) -> None:
     """Write a request's one access line; `started` is its time.perf_counter() on arrival."""
     if log.isEnabledFor(logging.INFO):  # makeRecord + handle: the same record, without the caller lookup
-        fields = {"method": method, "path": path, "status": status,
-                  "ms": round((time.perf_counter() - started) * 1000, 1) if started else None, "cache": cache,
-                  "looker_ms": round(looker_ms, 1), "request_id": request_id, "caller": caller}
-        log.handle(log.makeRecord(log.name, logging.INFO, __file__, 0, "request", None, None,
-                                  extra={"fields": fields}))
+        fields = {
+            "method": method,
+            "path": path,
+            "status": status,
+            "ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
+            "cache": cache,
+            "looker_ms": round(looker_ms, 1),
+            "request_id": request_id,
+            "caller": caller,
+        }
+        log.handle(log.makeRecord(log.name, logging.INFO, __file__, 0, "request", None, None, extra={"fields": fields}))
 
 
 def _start() -> None:
@@ -69,10 +84,16 @@ def _finish(response):
     ctx = g._get_current_object()  # one proxy lookup instead of one per field
     headers = response.headers
     headers["X-Request-ID"] = getattr(ctx, "request_id", "")
-    log_request(method=request.method, path=request.path, status=response.status_code,
-                started=getattr(ctx, "started", None), cache=headers.get("X-Cache"),
-                looker_ms=getattr(ctx, "looker_ms", 0.0), request_id=getattr(ctx, "request_id", None),
-                caller=getattr(ctx, "caller", None))
+    log_request(
+        method=request.method,
+        path=request.path,
+        status=response.status_code,
+        started=getattr(ctx, "started", None),
+        cache=headers.get("X-Cache"),
+        looker_ms=getattr(ctx, "looker_ms", 0.0),
+        request_id=getattr(ctx, "request_id", None),
+        caller=getattr(ctx, "caller", None),
+    )
     return response
 
 

@@ -69,9 +69,13 @@ class _Settings(api_settings.ApiSettings):
     """Hand our validated settings to the SDK instead of looker.ini or LOOKERSDK_* lookups."""
 
     def __init__(self, settings: Settings):
-        self._explicit = {"base_url": settings.looker_base_url, "client_id": settings.looker_client_id,
-                          "client_secret": settings.looker_client_secret.reveal(),
-                          "verify_ssl": str(settings.verify_ssl).lower(), "timeout": str(settings.looker_timeout)}
+        self._explicit = {
+            "base_url": settings.looker_base_url,
+            "client_id": settings.looker_client_id,
+            "client_secret": settings.looker_client_secret.reveal(),
+            "verify_ssl": str(settings.verify_ssl).lower(),
+            "timeout": str(settings.looker_timeout),
+        }
         super().__init__(filename="", env_prefix=None)
 
     def read_config(self):
@@ -92,8 +96,15 @@ class _Transport(RequestsTransport):
             headers.update(authenticator({}))  # a throwaway dict absorbs the login's header mutation
         headers.update(options.get("headers") or {})
         try:
-            resp = self.session.request(method.name, path, auth=NullAuth(), params=query_params, data=body,
-                                        headers=headers, timeout=options.get("timeout") or self.settings.timeout)
+            resp = self.session.request(
+                method.name,
+                path,
+                auth=NullAuth(),
+                params=query_params,
+                data=body,
+                headers=headers,
+                timeout=options.get("timeout") or self.settings.timeout,
+            )
         except requests.Timeout as exc:
             raise LookerNetworkError("timeout", f"no answer within {self.settings.timeout} s") from exc
         except requests.exceptions.SSLError as exc:
@@ -133,9 +144,12 @@ class LookerClient:
         self.slot_wait = min(5.0, float(settings.looker_timeout))
         # After repeated failures, fail fast for a cool-down instead of piling up timeouts; then probe.
         self.breaker = pybreaker.CircuitBreaker(
-            fail_max=settings.breaker_failures, reset_timeout=settings.breaker_reset_seconds,
+            fail_max=settings.breaker_failures,
+            reset_timeout=settings.breaker_reset_seconds,
             exclude=[lambda exc: not (isinstance(exc, ApiError) and exc.status >= 500)],
-            throw_new_error_on_trip=False, name="looker")
+            throw_new_error_on_trip=False,
+            name="looker",
+        )
         self.pool_size = pool_size
         self._sdk = None
         self._transport: _Transport | None = None
@@ -167,15 +181,21 @@ class LookerClient:
         """Call an SDK method and return its value, turning every failure into an ApiError."""
         started = time.perf_counter()
         if not self._slots.acquire(timeout=self.slot_wait):
-            raise ApiError(503, "Looker is busy with this service's other requests; try again shortly.",
-                           headers={"Retry-After": "2"})
+            raise ApiError(
+                503,
+                "Looker is busy with this service's other requests; try again shortly.",
+                headers={"Retry-After": "2"},
+            )
         try:
             return self.breaker.call(self._call, what, method, *args, **kwargs)
         except pybreaker.CircuitBreakerError:
             if self.metrics:
                 self.metrics.looker_errors.labels("503").inc()
-            raise ApiError(503, "Looker has been failing; the service is giving it a moment before asking again.",
-                           headers={"Retry-After": str(int(self.settings.breaker_reset_seconds))}) from None
+            raise ApiError(
+                503,
+                "Looker has been failing; the service is giving it a moment before asking again.",
+                headers={"Retry-After": str(int(self.settings.breaker_reset_seconds))},
+            ) from None
         except ApiError as exc:
             if self.metrics:
                 self.metrics.looker_errors.labels(str(exc.status)).inc()
@@ -222,8 +242,10 @@ def _from_http(exc: LookerHTTPError, what: str) -> ApiError:
     payload = exc.payload()
     message = str(payload.get("message") or "").strip()[:500]
     if exc.is_login and exc.status in (400, 401, 403, 404):
-        return ApiError(502, "Looker refused the service account's credentials; check LOOKERSDK_CLIENT_ID and "
-                             "LOOKERSDK_CLIENT_SECRET.")
+        return ApiError(
+            502,
+            "Looker refused the service account's credentials; check LOOKERSDK_CLIENT_ID and LOOKERSDK_CLIENT_SECRET.",
+        )
     if exc.status == 401:
         return ApiError(502, "Looker no longer accepts the service account's session.")
     if exc.status == 403:
@@ -231,13 +253,19 @@ def _from_http(exc: LookerHTTPError, what: str) -> ApiError:
     if exc.status == 404:
         return ApiError(404, f"Looker has no {what}.")
     if exc.status in (400, 409, 422):
-        errors = [{"field": str(e.get("field") or ""), "message": str(e.get("message") or "")}
-                  for e in payload.get("errors") or [] if isinstance(e, dict)]
+        errors = [
+            {"field": str(e.get("field") or ""), "message": str(e.get("message") or "")}
+            for e in payload.get("errors") or []
+            if isinstance(e, dict)
+        ]
         return ApiError(422, f"Looker rejected {what}: {message or 'invalid request'}", errors=errors)
     if exc.status == 429:
         retry = exc.headers.get("Retry-After", "30")
-        return ApiError(503, "Looker is rate-limiting the service; try again shortly.",
-                        headers={"Retry-After": retry if str(retry).isdigit() else "30"})
+        return ApiError(
+            503,
+            "Looker is rate-limiting the service; try again shortly.",
+            headers={"Retry-After": retry if str(retry).isdigit() else "30"},
+        )
     return ApiError(502, f"Looker answered with status {exc.status}.")
 
 
@@ -251,8 +279,9 @@ def _from_network(exc: LookerNetworkError) -> ApiError:
 
 def init_app(app: Flask, settings: Settings) -> None:
     """Bind one Looker client to the app; nothing is built or called until the first request."""
-    app.extensions["looker"] = LookerClient(settings, pool_size=settings.threads + 8,
-                                            metrics=app.extensions.get("telemetry"))
+    app.extensions["looker"] = LookerClient(
+        settings, pool_size=settings.threads + 8, metrics=app.extensions.get("telemetry")
+    )
 
 
 def looker() -> LookerClient:

@@ -69,17 +69,20 @@ def series_query(metric: Metric, start: dt.date, end: dt.date, granularity: str)
     time_field = f"{metric.time}_{TIMEFRAME[granularity]}"
     filters = {**metric.filters, f"{metric.time}_date": f"{start.isoformat()} to {(end + dt.timedelta(days=1))}"}
     limit = len(periods(start, end, granularity)) + 1
-    return write_query(metric.model, metric.explore, [time_field, metric.measure], filters, [f"{time_field} asc"],
-                       limit=limit), time_field
+    return write_query(
+        metric.model, metric.explore, [time_field, metric.measure], filters, [f"{time_field} asc"], limit=limit
+    ), time_field
 
 
-def to_points(rows: list[dict], metric: Metric, time_field: str, start: dt.date, end: dt.date,
-              granularity: str) -> list[dict]:
+def to_points(
+    rows: list[dict], metric: Metric, time_field: str, start: dt.date, end: dt.date, granularity: str
+) -> list[dict]:
     """Return one {period, value} per period in the range, zero where Looker had no row."""
     values = {}
     for row in rows:
         period = period_of(row.get(time_field), granularity)
         if period is not None:
             values[period] = _number(row.get(metric.measure))
-    return [{"period": day.isoformat(), "value": values.get(day.isoformat(), 0)}
-            for day in periods(start, end, granularity)]
+    return [
+        {"period": day.isoformat(), "value": values.get(day.isoformat(), 0)} for day in periods(start, end, granularity)
+    ]

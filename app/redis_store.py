@@ -28,8 +28,9 @@ _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del
 class RedisStore:
     """The cache's shared store; every method swallows Redis errors and reports them through `available()`."""
 
-    def __init__(self, url: str, namespace: str, lifetime: float, poll_seconds: float = 0.02,
-                 down_seconds: float = 5.0):
+    def __init__(
+        self, url: str, namespace: str, lifetime: float, poll_seconds: float = 0.02, down_seconds: float = 5.0
+    ):
         self.url, self.lifetime, self.poll, self.down_seconds = url, lifetime, poll_seconds, down_seconds
         self.prefix = "lp:" + hashlib.sha256(namespace.encode()).hexdigest()[:10] + ":"
         self._client: redis.Redis | None = None
@@ -53,8 +54,10 @@ class RedisStore:
             was_up = self.available()
             self._down_until = time.monotonic() + self.down_seconds
         if was_up:
-            log.warning("redis unavailable; using the in-process cache",
-                        extra={"event": "redis_down", "error": type(exc).__name__})
+            log.warning(
+                "redis unavailable; using the in-process cache",
+                extra={"event": "redis_down", "error": type(exc).__name__},
+            )
 
     # ---- entries ---------------------------------------------------------------------------------------
     def get(self, key: str) -> Entry | None:
@@ -71,9 +74,16 @@ class RedisStore:
         ttl_ms = int(self.lifetime * 1000)
         try:
             with self.client.pipeline() as pipe:
-                pipe.hset(self.prefix + "r:" + key, mapping={"b": entry.body, "t": entry.content_type,
-                                                            "s": repr(entry.stored_at), "g": entry.tag,
-                                                            "e": entry.etag})
+                pipe.hset(
+                    self.prefix + "r:" + key,
+                    mapping={
+                        "b": entry.body,
+                        "t": entry.content_type,
+                        "s": repr(entry.stored_at),
+                        "g": entry.tag,
+                        "e": entry.etag,
+                    },
+                )
                 pipe.pexpire(self.prefix + "r:" + key, ttl_ms)
                 pipe.sadd(self.prefix + "tag:" + entry.tag, key)
                 pipe.pexpire(self.prefix + "tag:" + entry.tag, ttl_ms)
@@ -131,8 +141,9 @@ class RedisStore:
                 if answer is not None:
                     return answer
                 if time.monotonic() >= deadline:
-                    return ApiError(504, "Looker did not answer in time (waited for an identical request "
-                                         "already asking).")
+                    return ApiError(
+                        504, "Looker did not answer in time (waited for an identical request already asking)."
+                    )
                 time.sleep(self.poll)
         except redis.RedisError as exc:
             self._failed(exc)
@@ -146,8 +157,9 @@ class RedisStore:
             return
         try:
             if error is not None:
-                self.client.set(self.prefix + "err:" + key + ":" + token, orjson.dumps(error.problem()),
-                                px=ERROR_KEEP_MS)
+                self.client.set(
+                    self.prefix + "err:" + key + ":" + token, orjson.dumps(error.problem()), px=ERROR_KEEP_MS
+                )
             self._release(keys=[self.prefix + "lock:" + key], args=[token])
         except redis.RedisError as exc:
             self._failed(exc)

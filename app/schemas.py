@@ -17,12 +17,24 @@ Sort = Annotated[str, StringConstraints(pattern=FIELD[:-1] + r"( (asc|desc|ASC|D
 Expression = Annotated[str, StringConstraints(max_length=1000)]
 
 
-def write_query(model: str, view: str, fields: list[str], filters: dict, sorts: list[str] | None = None,
-                pivots: list[str] | None = None, limit: int | str | None = 500,
-                query_timezone: str | None = None) -> dict:
+def write_query(
+    model: str,
+    view: str,
+    fields: list[str],
+    filters: dict,
+    sorts: list[str] | None = None,
+    pivots: list[str] | None = None,
+    limit: int | str | None = 500,
+    query_timezone: str | None = None,
+) -> dict:
     """Return Looker's WriteQuery body in one canonical form, so equal questions share a cache key."""
-    body = {"model": model, "view": view, "fields": list(fields), "limit": str(limit or 500),
-            "filters": {name: str(value) for name, value in (filters or {}).items()}}
+    body = {
+        "model": model,
+        "view": view,
+        "fields": list(fields),
+        "limit": str(limit or 500),
+        "filters": {name: str(value) for name, value in (filters or {}).items()},
+    }
     if sorts:
         body["sorts"] = list(sorts)
     if pivots:
@@ -48,7 +60,8 @@ class QueryRequest(BaseModel):
     view: Name
     fields: list[FieldName] = Field(min_length=1, max_length=200)
     filters: dict[FieldName, Expression | int | float] = Field(
-        default_factory=dict, max_length=100, json_schema_extra={"additionalProperties": False})
+        default_factory=dict, max_length=100, json_schema_extra={"additionalProperties": False}
+    )
     sorts: list[Sort] = Field(default_factory=list, max_length=50)
     pivots: list[FieldName] = Field(default_factory=list, max_length=10)
     limit: int = Field(500, ge=1)
@@ -60,8 +73,9 @@ class QueryRequest(BaseModel):
 
     def looker_body(self) -> dict:
         """Return the WriteQuery body for Looker (limit as a string, as the spec types it)."""
-        return write_query(self.model, self.view, self.fields, self.filters, self.sorts, self.pivots, self.limit,
-                           self.query_timezone)
+        return write_query(
+            self.model, self.view, self.fields, self.filters, self.sorts, self.pivots, self.limit, self.query_timezone
+        )
 
 
 class LookParams(BaseModel):
@@ -210,8 +224,7 @@ class EmbedRequestBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    filters: dict[str, Annotated[str, StringConstraints(max_length=1000)]] = Field(default_factory=dict,
-                                                                                   max_length=50)
+    filters: dict[str, Annotated[str, StringConstraints(max_length=1000)]] = Field(default_factory=dict, max_length=50)
 
 
 class EmbedUrl(BaseModel):

@@ -21,20 +21,40 @@ class Metrics:
         from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
         self.registry = CollectorRegistry()
-        self.cache = Counter("looker_proxy_cache_total", "Cached requests by outcome (hit, miss, stale, "
-                             "coalesced, bypass)", ["result"], registry=self.registry)
-        self.coalesced = Counter("looker_proxy_coalesced_waits_total", "Requests that waited for an identical "
-                                 "request already asking Looker", registry=self.registry)
-        self.looker_seconds = Histogram("looker_proxy_looker_call_seconds", "Looker call latency", ["operation"],
-                                        registry=self.registry,
-                                        buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60))
-        self.looker_errors = Counter("looker_proxy_looker_errors_total", "Failed Looker calls by the status we "
-                                     "answered", ["status"], registry=self.registry)
-        self.cache_bytes = Gauge("looker_proxy_cache_bytes", "Bytes of bodies in the in-process caches",
-                                 registry=self.registry, multiprocess_mode="livesum")
-        self.outcomes = {name: self.cache.labels(name.lower())  # labelled once, not per request
-                         for name in ("HIT", "MISS", "STALE", "COALESCED", "BYPASS")}
-
+        self.cache = Counter(
+            "looker_proxy_cache_total",
+            "Cached requests by outcome (hit, miss, stale, coalesced, bypass)",
+            ["result"],
+            registry=self.registry,
+        )
+        self.coalesced = Counter(
+            "looker_proxy_coalesced_waits_total",
+            "Requests that waited for an identical request already asking Looker",
+            registry=self.registry,
+        )
+        self.looker_seconds = Histogram(
+            "looker_proxy_looker_call_seconds",
+            "Looker call latency",
+            ["operation"],
+            registry=self.registry,
+            buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+        )
+        self.looker_errors = Counter(
+            "looker_proxy_looker_errors_total",
+            "Failed Looker calls by the status we answered",
+            ["status"],
+            registry=self.registry,
+        )
+        self.cache_bytes = Gauge(
+            "looker_proxy_cache_bytes",
+            "Bytes of bodies in the in-process caches",
+            registry=self.registry,
+            multiprocess_mode="livesum",
+        )
+        self.outcomes = {
+            name: self.cache.labels(name.lower())  # labelled once, not per request
+            for name in ("HIT", "MISS", "STALE", "COALESCED", "BYPASS")
+        }
 
     def exposition(self) -> bytes:
         """Return the counters in Prometheus text: every worker's, summed, under gunicorn."""

@@ -27,8 +27,9 @@ def parse(model: type[M], data: dict, **context) -> M:
         return model.model_validate(data, context=context)
     except ValidationError as exc:
         errors = _errors(exc)
-        raise invalid(f"{len(errors)} field(s) are not valid: " + ", ".join(e["field"] for e in errors),
-                      errors) from None
+        raise invalid(
+            f"{len(errors)} field(s) are not valid: " + ", ".join(e["field"] for e in errors), errors
+        ) from None
 
 
 def json_body() -> dict:

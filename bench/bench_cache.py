@@ -34,9 +34,12 @@ from looker_emulator.state import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET  # no
 # On Linux, servers share core 0 and wrk gets core 1, so the two never fight over a core mid-run.
 SERVER_CPU = ["taskset", "-c", "0"] if shutil.which("taskset") and (os.cpu_count() or 1) > 1 else []
 LOAD_CPU = ["taskset", "-c", "1"] if SERVER_CPU else []
-QUERY = {"model": "thelook", "view": "order_items", "fields": ["products.brand", "products.category",
-                                                               "order_items.count", "order_items.total_sale_price"],
-         "limit": 200}
+QUERY = {
+    "model": "thelook",
+    "view": "order_items",
+    "fields": ["products.brand", "products.category", "order_items.count", "order_items.total_sale_price"],
+    "limit": 200,
+}
 WRK_SCRIPT = """
 wrk.method = "POST"
 wrk.body = [[%s]]
@@ -101,35 +104,67 @@ def main() -> None:
     emulator_port, service_port, bare_port = free_port(), free_port(), free_port()
     base_env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")}
     looker_url = f"http://127.0.0.1:{emulator_port}"
-    service_env = {**base_env, "LOOKERSDK_BASE_URL": looker_url, "LOOKERSDK_CLIENT_ID": DEFAULT_CLIENT_ID,
-                   "LOOKERSDK_CLIENT_SECRET": DEFAULT_CLIENT_SECRET, "ALLOW_ANONYMOUS": "true",
-                   "LOG_LEVEL": os.environ.get("LOG_LEVEL", "info"),
-                   "RATE_LIMIT": "100000000/minute"}  # limiting stays on (its cost counts) but never trips
+    service_env = {
+        **base_env,
+        "LOOKERSDK_BASE_URL": looker_url,
+        "LOOKERSDK_CLIENT_ID": DEFAULT_CLIENT_ID,
+        "LOOKERSDK_CLIENT_SECRET": DEFAULT_CLIENT_SECRET,
+        "ALLOW_ANONYMOUS": "true",
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "info"),
+        "RATE_LIMIT": "100000000/minute",
+    }  # limiting stays on (its cost counts) but never trips
     processes = []
     body_file = tempfile.NamedTemporaryFile(delete=False, suffix=".json")
     try:
-        processes.append(start([sys.executable, "-m", "looker_emulator", "--port", str(emulator_port),
-                                "--latency-ms", str(args.looker_ms)], base_env, f"{looker_url}/api/4.0/versions"))
+        processes.append(
+            start(
+                [
+                    sys.executable,
+                    "-m",
+                    "looker_emulator",
+                    "--port",
+                    str(emulator_port),
+                    "--latency-ms",
+                    str(args.looker_ms),
+                ],
+                base_env,
+                f"{looker_url}/api/4.0/versions",
+            )
+        )
         service = f"http://127.0.0.1:{service_port}"
-        processes.append(start([*SERVER_CPU, sys.executable, "-m", "gunicorn"],
-                               {**service_env, "PORT": str(service_port)},
-                               f"{service}/healthz"))
+        processes.append(
+            start(
+                [*SERVER_CPU, sys.executable, "-m", "gunicorn"],
+                {**service_env, "PORT": str(service_port)},
+                f"{service}/healthz",
+            )
+        )
         body = orjson.dumps(QUERY).decode()
         first = requests.post(f"{service}/api/query", data=body, headers={"Content-Type": "application/json"})
         first.raise_for_status()
         body_file.write(first.content)
         body_file.close()
         bare = f"http://127.0.0.1:{bare_port}"
-        processes.append(start([*SERVER_CPU, sys.executable, "-m", "gunicorn", "bench.bare_app:app"],
-                               {**service_env, "PORT": str(bare_port), "BENCH_BODY_FILE": body_file.name},
-                               f"{bare}/"))
+        processes.append(
+            start(
+                [*SERVER_CPU, sys.executable, "-m", "gunicorn", "bench.bare_app:app"],
+                {**service_env, "PORT": str(bare_port), "BENCH_BODY_FILE": body_file.name},
+                f"{bare}/",
+            )
+        )
         etag = first.headers["ETag"].replace('"', '\\"')
         inm = f'wrk.headers["If-None-Match"] = "{etag}"'
-        print(f"payload {len(first.content)} bytes; wrk -t2 -c{args.connections} -d{args.seconds}s x {args.rounds} "
-              f"interleaved rounds (medians, ratios paired by round); servers pinned: {bool(SERVER_CPU)}; "
-              f"gunicorn.conf.py for both (gthread, WEB_CONCURRENCY={os.environ.get('WEB_CONCURRENCY', '2')})")
-        targets = {"bare": (f"{bare}/api/query", ""), "hit": (f"{service}/api/query", ""),
-                   "route": (f"{service}/api/query?format=json", ""), "304": (f"{service}/api/query", inm)}
+        print(
+            f"payload {len(first.content)} bytes; wrk -t2 -c{args.connections} -d{args.seconds}s x {args.rounds} "
+            f"interleaved rounds (medians, ratios paired by round); servers pinned: {bool(SERVER_CPU)}; "
+            f"gunicorn.conf.py for both (gthread, WEB_CONCURRENCY={os.environ.get('WEB_CONCURRENCY', '2')})"
+        )
+        targets = {
+            "bare": (f"{bare}/api/query", ""),
+            "hit": (f"{service}/api/query", ""),
+            "route": (f"{service}/api/query?format=json", ""),
+            "304": (f"{service}/api/query", inm),
+        }
         runs = {name: [] for name in targets}
         for url, header in targets.values():  # a short warm-up each, not counted: every worker's cache and memo fill
             wrk(url, 1, args.connections, body, header)
@@ -138,11 +173,15 @@ def main() -> None:
             assert all(c.headers["X-Cache"] == "HIT" and c.content == first.content for c in checks), url
         for round_index in range(args.rounds):  # interleaved, the order rotating, so drift hits all alike
             names = list(targets)
-            for name in names[round_index % len(names):] + names[:round_index % len(names)]:
+            for name in names[round_index % len(names) :] + names[: round_index % len(names)]:
                 url, header = targets[name]
                 runs[name].append(wrk(url, args.seconds, args.connections, body, header))
-        labels = {"bare": "bare Flask, same bytes", "hit": "cache hit (200)", "route": "cache hit, Flask route",
-                  "304": "If-None-Match (304)"}
+        labels = {
+            "bare": "bare Flask, same bytes",
+            "hit": "cache hit (200)",
+            "route": "cache hit, Flask route",
+            "304": "If-None-Match (304)",
+        }
         for name, label in labels.items():
             rates = [r for r, _ in runs[name]]
             line = f"{label:<28}{statistics.median(rates):>8.0f} req/s"
@@ -165,15 +204,18 @@ def main() -> None:
             sdk.run_inline_query("json", {**QUERY, "limit": str(300 + index)})
 
         def through_service(index):
-            reply = session.post(f"{service}/api/query", json={**QUERY, "limit": 300 + index},
-                                 headers={"Cache-Control": "no-cache"})
+            reply = session.post(
+                f"{service}/api/query", json={**QUERY, "limit": 300 + index}, headers={"Cache-Control": "no-cache"}
+            )
             assert reply.status_code == 200 and reply.headers["X-Cache"] in ("MISS", "BYPASS")
 
         through_service(0)
         sdk_ms, miss_ms = interleaved_medians_ms([direct, through_service], args.misses)
         print(f"{'miss, SDK direct':<28}{sdk_ms:>10.1f} ms median ({args.looker_ms} ms Looker latency)")
-        print(f"{'miss, through the service':<28}{miss_ms:>10.1f} ms median   adds "
-              f"{(miss_ms - sdk_ms):.1f} ms ({(miss_ms / sdk_ms - 1) * 100:.1f}%)")
+        print(
+            f"{'miss, through the service':<28}{miss_ms:>10.1f} ms median   adds "
+            f"{(miss_ms - sdk_ms):.1f} ms ({(miss_ms / sdk_ms - 1) * 100:.1f}%)"
+        )
     finally:
         for process in processes:
             process.terminate()

@@ -20,8 +20,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--client-secret", default=Config.client_secret)
     args = parser.parse_args(argv)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    config = Config(client_id=args.client_id, client_secret=args.client_secret, seed=args.seed,
-                    latency_ms=args.latency_ms)
+    config = Config(
+        client_id=args.client_id, client_secret=args.client_secret, seed=args.seed, latency_ms=args.latency_ms
+    )
     emulator = RunningEmulator(config, host=args.host, port=args.port)
     print(f"Looker emulator serving API 4.0 on {emulator.url}  (client id {config.client_id})", flush=True)
     try:

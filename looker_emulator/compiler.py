@@ -99,8 +99,13 @@ class Compiler:
             used.add(f.view)
             return f"COUNT(DISTINCT {f.view}.{view.primary_key})" if view.primary_key else "COUNT(*)"
         inner = self._raw(explore, f, used)
-        function = {"count_distinct": "COUNT(DISTINCT {})", "sum": "COALESCE(SUM({}), 0)", "average": "AVG({})",
-                    "min": "MIN({})", "max": "MAX({})"}.get(f.type)
+        function = {
+            "count_distinct": "COUNT(DISTINCT {})",
+            "sum": "COALESCE(SUM({}), 0)",
+            "average": "AVG({})",
+            "min": "MIN({})",
+            "max": "MAX({})",
+        }.get(f.type)
         if function is None:
             raise QueryError(f"measure type '{f.type}' is not supported")
         return function.format(inner)
@@ -146,8 +151,9 @@ class Compiler:
         for name in names:
             found = self.field(explore, name)
             if found is None:
-                errors.append({"field": what, "code": "invalid",
-                               "message": f"Unknown field '{name}' in explore '{explore.name}'"})
+                errors.append(
+                    {"field": what, "code": "invalid", "message": f"Unknown field '{name}' in explore '{explore.name}'"}
+                )
             else:
                 resolved.append(found)
         if errors:
@@ -159,12 +165,16 @@ class Compiler:
         explore = self.explore(query.get("model") or "", query.get("view") or "")
         fields = self._resolve(explore, list(query.get("fields") or []), "fields")
         if not fields:
-            raise QueryError("Validation Failed", [{"field": "fields", "code": "missing",
-                                                    "message": "A query needs at least one field"}])
+            raise QueryError(
+                "Validation Failed",
+                [{"field": "fields", "code": "missing", "message": "A query needs at least one field"}],
+            )
         pivots = self._resolve(explore, list(query.get("pivots") or []), "pivots")
         if any(p not in fields or p.category != "dimension" for p in pivots):
-            raise QueryError("Validation Failed", [{"field": "pivots", "code": "invalid",
-                                                    "message": "Pivots must be dimensions in the query's fields"}])
+            raise QueryError(
+                "Validation Failed",
+                [{"field": "pivots", "code": "invalid", "message": "Pivots must be dimensions in the query's fields"}],
+            )
         used: set[str] = {explore.view_name}
         select, dims = [], []
         for index, f in enumerate(fields, start=1):
@@ -186,8 +196,9 @@ class Compiler:
                 else:
                     where.append(self._condition(explore, f, str(expression), params_where, used))
             except flt.FilterError as exc:
-                raise QueryError("Validation Failed", [{"field": f"filters.{f.name}", "code": "invalid",
-                                                        "message": str(exc)}]) from exc
+                raise QueryError(
+                    "Validation Failed", [{"field": f"filters.{f.name}", "code": "invalid", "message": str(exc)}]
+                ) from exc
         order = self._order(explore, fields, list(query.get("sorts") or []))
         base = self.models[explore.model].views[explore.view_name].table
         sql = "SELECT\n    " + ",\n    ".join(select) + f"\nFROM {base} AS {explore.view_name}"
@@ -213,8 +224,9 @@ class Compiler:
         try:
             number = int(value)
         except (TypeError, ValueError) as exc:
-            raise QueryError("Validation Failed", [{"field": "limit", "code": "invalid",
-                                                    "message": f"'{value}' is not a row limit"}]) from exc
+            raise QueryError(
+                "Validation Failed", [{"field": "limit", "code": "invalid", "message": f"'{value}' is not a row limit"}]
+            ) from exc
         return None if number < 0 else number
 
     def _order(self, explore: Explore, fields: list[Field], sorts: list[str]) -> list[str]:
@@ -226,9 +238,17 @@ class Compiler:
             name, _, direction = sort.strip().partition(" ")
             direction = direction.strip().lower() or "asc"
             if name not in names or direction not in ("asc", "desc"):
-                raise QueryError("Validation Failed", [{"field": "sorts", "code": "invalid",
-                                                        "message": f"Cannot sort by '{sort}': sort by a selected "
-                                                                   "field, optionally followed by asc or desc"}])
+                raise QueryError(
+                    "Validation Failed",
+                    [
+                        {
+                            "field": "sorts",
+                            "code": "invalid",
+                            "message": f"Cannot sort by '{sort}': sort by a selected "
+                            "field, optionally followed by asc or desc",
+                        }
+                    ],
+                )
             order.append(f'"{name}" {direction.upper()}')
         if order:
             return order

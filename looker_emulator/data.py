@@ -6,12 +6,44 @@ import datetime as dt
 import random
 import sqlite3
 
-FIRST = ["Ana", "Ben", "Chloe", "Dev", "Elif", "Femi", "Grace", "Hiro", "Ines", "Jon", "Kemal", "Lena",
-         "Mateo", "Nadia", "Omar", "Priya", "Quinn", "Rosa", "Sven", "Tara", "Uma", "Vik", "Wen", "Yara"]
+FIRST = [
+    "Ana",
+    "Ben",
+    "Chloe",
+    "Dev",
+    "Elif",
+    "Femi",
+    "Grace",
+    "Hiro",
+    "Ines",
+    "Jon",
+    "Kemal",
+    "Lena",
+    "Mateo",
+    "Nadia",
+    "Omar",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Sven",
+    "Tara",
+    "Uma",
+    "Vik",
+    "Wen",
+    "Yara",
+]
 LAST = ["Smith", "García", "Okafor", "Müller", "Kim", "Rossi", "Novak", "Silva", "Chen", "Dubois", "Khan"]
-PLACES = [("Austin", "Texas", "USA"), ("Seattle", "Washington", "USA"), ("Boston", "Massachusetts", "USA"),
-          ("Denver", "Colorado", "USA"), ("Toronto", "Ontario", "Canada"), ("Lyon", "Auvergne", "France"),
-          ("Berlin", "Berlin", "Germany"), ("São Paulo", "São Paulo", "Brazil"), ("Leeds", "England", "UK")]
+PLACES = [
+    ("Austin", "Texas", "USA"),
+    ("Seattle", "Washington", "USA"),
+    ("Boston", "Massachusetts", "USA"),
+    ("Denver", "Colorado", "USA"),
+    ("Toronto", "Ontario", "Canada"),
+    ("Lyon", "Auvergne", "France"),
+    ("Berlin", "Berlin", "Germany"),
+    ("São Paulo", "São Paulo", "Brazil"),
+    ("Leeds", "England", "UK"),
+]
 SOURCES = ["Search", "Organic", "Email", "Facebook", "Display"]
 CATALOGUE = {
     "Women": {"Dresses": (40, 160), "Tops": (15, 70), "Jeans": (35, 120), "Outerwear": (60, 300)},
@@ -37,8 +69,9 @@ def _timestamp(rng: random.Random, start: dt.datetime, end: dt.datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S")
 
 
-def build_database(seed: int = 7, today: dt.date | None = None, users: int = 4000,
-                   orders: int = 12000) -> sqlite3.Connection:
+def build_database(
+    seed: int = 7, today: dt.date | None = None, users: int = 4000, orders: int = 12000
+) -> sqlite3.Connection:
     """Create and fill the sample shop; the same seed and day always give the same rows."""
     today = today or dt.date.today()
     rng = random.Random(seed)
@@ -51,9 +84,20 @@ def build_database(seed: int = 7, today: dt.date | None = None, users: int = 400
     for uid in range(1, users + 1):
         first, last = rng.choice(FIRST), rng.choice(LAST)
         city, state, country = rng.choice(PLACES)
-        user_rows.append((uid, f"{first} {last}", f"{first.lower()}.{uid}@example.com", rng.randint(16, 80),
-                          rng.choice("FM"), city, state, country, rng.choice(SOURCES),
-                          _timestamp(rng, start, end)))
+        user_rows.append(
+            (
+                uid,
+                f"{first} {last}",
+                f"{first.lower()}.{uid}@example.com",
+                rng.randint(16, 80),
+                rng.choice("FM"),
+                city,
+                state,
+                country,
+                rng.choice(SOURCES),
+                _timestamp(rng, start, end),
+            )
+        )
     db.executemany("INSERT INTO users VALUES (?,?,?,?,?,?,?,?,?,?)", user_rows)
 
     product_rows, pid = [], 0
@@ -62,8 +106,17 @@ def build_database(seed: int = 7, today: dt.date | None = None, users: int = 400
             for brand in BRANDS:
                 pid += 1
                 price = round(rng.uniform(low, high), 2)
-                product_rows.append((pid, f"{brand} {category[:-1] if category.endswith('s') else category}",
-                                     brand, category, department, price, round(price * rng.uniform(0.35, 0.6), 2)))
+                product_rows.append(
+                    (
+                        pid,
+                        f"{brand} {category[:-1] if category.endswith('s') else category}",
+                        brand,
+                        category,
+                        department,
+                        price,
+                        round(price * rng.uniform(0.35, 0.6), 2),
+                    )
+                )
     db.executemany("INSERT INTO products VALUES (?,?,?,?,?,?,?)", product_rows)
 
     statuses, weights = zip(*STATUSES, strict=True)

@@ -8,8 +8,18 @@ import hmac
 import json
 from urllib.parse import quote, urlencode
 
-SIGNED = ("nonce", "time", "session_length", "external_user_id", "permissions", "models", "group_ids",
-          "external_group_id", "user_attributes", "access_filters")
+SIGNED = (
+    "nonce",
+    "time",
+    "session_length",
+    "external_user_id",
+    "permissions",
+    "models",
+    "group_ids",
+    "external_group_id",
+    "user_attributes",
+    "access_filters",
+)
 
 
 def _j(value) -> str:

@@ -214,7 +214,8 @@ def date_condition(expr: str, expression: str, params: list, today: dt.date) -> 
         upper = term.strip().upper()
         if upper in ("NULL", "NOT NULL"):
             (negatives if upper == "NOT NULL" else positives).append(
-                (f"{expr} IS NOT NULL" if upper == "NOT NULL" else f"{expr} IS NULL", []))
+                (f"{expr} IS NOT NULL" if upper == "NOT NULL" else f"{expr} IS NULL", [])
+            )
             continue
         start, end = date_range(term, today)
         clauses, own = [], []

@@ -13,8 +13,11 @@ from .compiler import Result
 from .lookml import Field
 
 TEXT = {"csv": "text/csv", "txt": "text/plain", "html": "text/html", "md": "text/markdown", "sql": "text/plain"}
-BINARY = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-          "png": "image/png", "jpg": "image/jpeg"}
+BINARY = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+}
 JSON_FORMATS = ("json", "json_bi", "json_detail")
 FORMATS = (*JSON_FORMATS, *TEXT, *BINARY)
 
@@ -53,9 +56,20 @@ def _text(value) -> str:
 
 
 def _bi_field(f: Field) -> dict:
-    return {"name": f.name, "label": f.label, "view_label": f.view_label, "view": f.view, "category": f.category,
-            "type": f.type, "sql": f.sql, "dimension_group": f.dimension_group, "field_group_label": None,
-            "field_group_variant": f.label_short, "hidden": f.hidden, "description": f.description}
+    return {
+        "name": f.name,
+        "label": f.label,
+        "view_label": f.view_label,
+        "view": f.view,
+        "category": f.category,
+        "type": f.type,
+        "sql": f.sql,
+        "dimension_group": f.dimension_group,
+        "field_group_label": None,
+        "field_group_variant": f.label_short,
+        "hidden": f.hidden,
+        "description": f.description,
+    }
 
 
 def render(result: Result, fmt: str, query: dict) -> bytes:
@@ -63,24 +77,50 @@ def render(result: Result, fmt: str, query: dict) -> bytes:
     if fmt == "json":
         return orjson.dumps(result.rows)
     if fmt == "json_bi":
-        fields = {"dimensions": [_bi_field(f) for f in result.fields if f.category == "dimension"],
-                  "measures": [_bi_field(f) for f in result.fields if f.category == "measure"],
-                  "pivots": [_bi_field(f) for f in result.pivots], "table_calculations": []}
-        pivots = [{"key": key, "is_total": False, "sort_values": {},
-                   "data": dict(zip([p.name for p in result.pivots], key.split("|FIELD|"), strict=True))}
-                  for key in result.pivot_keys]
-        metadata = {"big_query_metadata": {"total_bytes_processed": 0, "backend_cache_hit": False},
-                    "fields": fields, "pivots": pivots, "has_subtotals": False,
-                    "has_totals": False, "columns_truncated": "false", "filter_expression": "",
-                    "filters": dict(query.get("filters") or {}), "sql": result.sql}
+        fields = {
+            "dimensions": [_bi_field(f) for f in result.fields if f.category == "dimension"],
+            "measures": [_bi_field(f) for f in result.fields if f.category == "measure"],
+            "pivots": [_bi_field(f) for f in result.pivots],
+            "table_calculations": [],
+        }
+        pivots = [
+            {
+                "key": key,
+                "is_total": False,
+                "sort_values": {},
+                "data": dict(zip([p.name for p in result.pivots], key.split("|FIELD|"), strict=True)),
+            }
+            for key in result.pivot_keys
+        ]
+        metadata = {
+            "big_query_metadata": {"total_bytes_processed": 0, "backend_cache_hit": False},
+            "fields": fields,
+            "pivots": pivots,
+            "has_subtotals": False,
+            "has_totals": False,
+            "columns_truncated": "false",
+            "filter_expression": "",
+            "filters": dict(query.get("filters") or {}),
+            "sql": result.sql,
+        }
         return orjson.dumps({"metadata": metadata, "rows": result.rows})
     if fmt == "json_detail":
         data = [{name: {"value": value} for name, value in row.items()} for row in result.rows]
-        fields = {"dimensions": [_bi_field(f) for f in result.fields if f.category == "dimension"],
-                  "measures": [_bi_field(f) for f in result.fields if f.category == "measure"]}
-        return orjson.dumps({"data": data, "fields": fields, "sql": result.sql, "pivots": result.pivot_keys,
-                             "ran_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                             "has_row_limit": True, "number_format": None})
+        fields = {
+            "dimensions": [_bi_field(f) for f in result.fields if f.category == "dimension"],
+            "measures": [_bi_field(f) for f in result.fields if f.category == "measure"],
+        }
+        return orjson.dumps(
+            {
+                "data": data,
+                "fields": fields,
+                "sql": result.sql,
+                "pivots": result.pivot_keys,
+                "ran_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                "has_row_limit": True,
+                "number_format": None,
+            }
+        )
     if fmt == "sql":
         return result.sql.encode()
     header, rows = _table(result)
@@ -95,8 +135,10 @@ def render(result: Result, fmt: str, query: dict) -> bytes:
         body = "".join("<tr>" + "".join(f"<td>{html.escape(_text(v))}</td>" for v in row) + "</tr>" for row in rows)
         return f"<table>\n<tr>{head}</tr>\n{body}\n</table>\n".encode()
     if fmt == "md":
+
         def line(cells):
             return "| " + " | ".join(_text(c).replace("|", "\\|") for c in cells) + " |"
+
         return "\n".join([line(header), "|" + "---|" * len(header), *map(line, rows)]).encode() + b"\n"
     if fmt == "xlsx":
         return _xlsx(header, rows)
@@ -131,8 +173,9 @@ def _chart(header: list[str], rows: list[list], fmt: str, width: int = 640, heig
         bar = (width - 40) / len(values)
         for i, value in enumerate(values):
             x = 20 + i * bar
-            draw.rectangle([x + 2, height - 30 - (height - 60) * value / top, x + bar - 2, height - 30],
-                           fill=(66, 133, 244))
+            draw.rectangle(
+                [x + 2, height - 30 - (height - 60) * value / top, x + bar - 2, height - 30], fill=(66, 133, 244)
+            )
         draw.text((20, 8), header[column], fill="black")
     buffer = io.BytesIO()
     image.save(buffer, format="PNG" if fmt == "png" else "JPEG")

@@ -109,27 +109,47 @@ def _load_view(raw: dict) -> View:
         if dim.get("primary_key") == "yes":
             view.primary_key = dim["name"]
         view.fields[dim["name"]] = Field(
-            view=name, short=dim["name"], category="dimension", type=dim.get("type", "string"),
-            sql=dim.get("sql", "${TABLE}." + dim["name"]), label_short=dim.get("label", _title(dim["name"])),
-            view_label=label, description=dim.get("description"), hidden=dim.get("hidden") == "yes",
+            view=name,
+            short=dim["name"],
+            category="dimension",
+            type=dim.get("type", "string"),
+            sql=dim.get("sql", "${TABLE}." + dim["name"]),
+            label_short=dim.get("label", _title(dim["name"])),
+            view_label=label,
+            description=dim.get("description"),
+            hidden=dim.get("hidden") == "yes",
             value_format_name=dim.get("value_format_name"),
-            tiers=tuple(float(t) for t in dim.get("tiers", [])))
+            tiers=tuple(float(t) for t in dim.get("tiers", [])),
+        )
     for group in raw.get("dimension_groups", []):
         for frame in group.get("timeframes", ["raw", "date"]):
             expr, field_type = TIMEFRAMES[frame]
             short = f"{group['name']}_{frame}"
             view.fields[short] = Field(
-                view=name, short=short, category="dimension", type=field_type,
+                view=name,
+                short=short,
+                category="dimension",
+                type=field_type,
                 sql=expr.format("(" + group["sql"] + ")"),
-                label_short=f"{_title(group['name'])} {_title(frame)}", view_label=label,
-                description=group.get("description"), dimension_group=f"{name}.{group['name']}",
-                timeframe=frame)
+                label_short=f"{_title(group['name'])} {_title(frame)}",
+                view_label=label,
+                description=group.get("description"),
+                dimension_group=f"{name}.{group['name']}",
+                timeframe=frame,
+            )
     for measure in raw.get("measures", []):
         view.fields[measure["name"]] = Field(
-            view=name, short=measure["name"], category="measure", type=measure.get("type", "count"),
-            sql=measure.get("sql", ""), label_short=measure.get("label", _title(measure["name"])),
-            view_label=label, description=measure.get("description"), hidden=measure.get("hidden") == "yes",
-            value_format_name=measure.get("value_format_name"))
+            view=name,
+            short=measure["name"],
+            category="measure",
+            type=measure.get("type", "count"),
+            sql=measure.get("sql", ""),
+            label_short=measure.get("label", _title(measure["name"])),
+            view_label=label,
+            description=measure.get("description"),
+            hidden=measure.get("hidden") == "yes",
+            value_format_name=measure.get("value_format_name"),
+        )
     return view
 
 
@@ -152,9 +172,19 @@ def load_models(directory: Path = LOOKML_DIR) -> dict[str, Model]:
         for exp in raw.get("explores", []):
             joins = [Join(j["name"], j["sql_on"], j.get("relationship", "many_to_one")) for j in exp.get("joins", [])]
             explores[exp["name"]] = Explore(
-                name=exp["name"], model=name, view_name=exp.get("view_name", exp["name"]),
-                label=exp.get("label", _title(exp["name"])), description=exp.get("description"),
-                joins=joins, hidden=exp.get("hidden") == "yes")
-        models[name] = Model(name=name, label=raw.get("label", _title(name)),
-                             connection=raw.get("connection", ""), explores=explores, views=views)
+                name=exp["name"],
+                model=name,
+                view_name=exp.get("view_name", exp["name"]),
+                label=exp.get("label", _title(exp["name"])),
+                description=exp.get("description"),
+                joins=joins,
+                hidden=exp.get("hidden") == "yes",
+            )
+        models[name] = Model(
+            name=name,
+            label=raw.get("label", _title(name)),
+            connection=raw.get("connection", ""),
+            explores=explores,
+            views=views,
+        )
     return models

@@ -8,7 +8,7 @@ from flask import Blueprint, Flask, Response
 from werkzeug.exceptions import HTTPException
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from . import looker_api
+from .routes import BLUEPRINTS
 from .state import Config, Fault, State
 from .wire import body_json, error, json_response, state
 
@@ -59,8 +59,8 @@ def create_emulator(config: Config | None = None) -> Flask:
     """Build the emulator app with its data, LookML and content loaded."""
     app = Flask(__name__)
     app.extensions["looker_emulator"] = State(config or Config())
-    app.register_blueprint(looker_api.api)
-    app.register_blueprint(looker_api.embed_pages)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
     app.register_blueprint(controls)
 
     @app.errorhandler(HTTPException)

@@ -108,8 +108,22 @@ class State:
     # ---- saved queries ----------------------------------------------------------------------------------
     def save_query(self, query: dict) -> tuple[str, dict]:
         """Store a query; an identical query gets the id it already has."""
-        canonical = {k: query.get(k) for k in ("model", "view", "fields", "pivots", "filters", "sorts", "limit",
-                                               "query_timezone", "filter_expression", "total", "row_total")}
+        canonical = {
+            k: query.get(k)
+            for k in (
+                "model",
+                "view",
+                "fields",
+                "pivots",
+                "filters",
+                "sorts",
+                "limit",
+                "query_timezone",
+                "filter_expression",
+                "total",
+                "row_total",
+            )
+        }
         if canonical.get("limit") is not None:
             canonical["limit"] = str(canonical["limit"])
         key = orjson.dumps(canonical, option=orjson.OPT_SORT_KEYS)

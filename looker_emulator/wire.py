@@ -21,8 +21,9 @@ def state() -> State:
 
 def json_response(payload, status: int = 200, headers: dict | None = None) -> Response:
     """Return a JSON response the way Looker sends one."""
-    return Response(orjson.dumps(payload), status=status, headers=headers,
-                    content_type="application/json; charset=utf-8")
+    return Response(
+        orjson.dumps(payload), status=status, headers=headers, content_type="application/json; charset=utf-8"
+    )
 
 
 def error(status: int, message: str, errors: list[dict] | None = None, headers: dict | None = None) -> Response:

@@ -13,9 +13,26 @@ from looker_emulator.state import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 
 API_KEY = "test-key-0123456789abcdef"
 ADMIN_KEY = "admin-key-0123456789abcdef"
-PREFIXES = ("LOOKER", "API_KEYS", "JWT_", "ALLOW_ANONYMOUS", "CORS_ORIGINS", "ALLOWED_MODELS", "MAX_ROWS", "CACHE_",
-            "REDIS_URL", "RATE_LIMIT", "EMBED_", "METRICS_FILE", "REPORTS_FILE", "PORT", "WEB_CONCURRENCY",
-            "LOG_LEVEL", "GUNICORN_", "SMTP_")
+PREFIXES = (
+    "LOOKER",
+    "API_KEYS",
+    "JWT_",
+    "ALLOW_ANONYMOUS",
+    "CORS_ORIGINS",
+    "ALLOWED_MODELS",
+    "MAX_ROWS",
+    "CACHE_",
+    "REDIS_URL",
+    "RATE_LIMIT",
+    "EMBED_",
+    "METRICS_FILE",
+    "REPORTS_FILE",
+    "PORT",
+    "WEB_CONCURRENCY",
+    "LOG_LEVEL",
+    "GUNICORN_",
+    "SMTP_",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -43,8 +60,12 @@ def emulator(running_emulator):
 
 def emulator_env(emulator, **extra) -> dict:
     """Return the environment a service pointed at the emulator would have."""
-    env = {"LOOKERSDK_BASE_URL": emulator.url, "LOOKERSDK_CLIENT_ID": DEFAULT_CLIENT_ID,
-           "LOOKERSDK_CLIENT_SECRET": DEFAULT_CLIENT_SECRET, "API_KEYS": f"web:{API_KEY},admin:{ADMIN_KEY}"}
+    env = {
+        "LOOKERSDK_BASE_URL": emulator.url,
+        "LOOKERSDK_CLIENT_ID": DEFAULT_CLIENT_ID,
+        "LOOKERSDK_CLIENT_SECRET": DEFAULT_CLIENT_SECRET,
+        "API_KEYS": f"web:{API_KEY},admin:{ADMIN_KEY}",
+    }
     env.update({k: str(v) for k, v in extra.items()})
     return env
 
@@ -122,9 +143,23 @@ class RedisServer:
             sock.bind(("127.0.0.1", 0))
             self.port = sock.getsockname()[1]
         self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process = subprocess.Popen([binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                                         "--appendonly", "no", "--dir", str(directory)],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(directory),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         self._wait_ready()
 
     def _wait_ready(self):

@@ -9,8 +9,12 @@ from looker_emulator.state import Fault
 
 from .conftest import ADMIN_KEY, API_KEY, calls
 
-QUERY = {"model": "thelook", "view": "orders", "fields": ["orders.status", "orders.count"],
-         "filters": {"orders.status": "-cancelled", "orders.created_date": "this year"}}
+QUERY = {
+    "model": "thelook",
+    "view": "orders",
+    "fields": ["orders.status", "orders.count"],
+    "filters": {"orders.status": "-cancelled", "orders.created_date": "this year"},
+}
 TTL, STALE = 3600, 86400
 
 
@@ -34,21 +38,27 @@ def test_second_identical_request_is_a_hit_without_looker(web, emulator):
 
 def test_reordered_filters_spacing_and_limit_type_hit_the_same_entry(web, emulator):
     run(web, {**QUERY, "limit": 500})
-    reordered = {"filters": dict(reversed(list(QUERY["filters"].items()))), "limit": "500",
-                 **{k: v for k, v in QUERY.items() if k != "filters"}}
+    reordered = {
+        "filters": dict(reversed(list(QUERY["filters"].items()))),
+        "limit": "500",
+        **{k: v for k, v in QUERY.items() if k != "filters"},
+    }
     spaced = orjson.dumps(reordered, option=orjson.OPT_INDENT_2)
     reply = web.post("/api/query", data=spaced, content_type="application/json")
     assert reply.headers["X-Cache"] == "HIT" and calls(emulator, "run_inline_query") == 1
 
 
-@pytest.mark.parametrize("change", [
-    {"fields": ["orders.count", "orders.status"]},
-    {"format": "csv"},
-    {"limit": 10},
-    {"sorts": ["orders.count asc"]},
-    {"apply_formatting": True},
-    {"filters": {"orders.status": "-cancelled"}},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"fields": ["orders.count", "orders.status"]},
+        {"format": "csv"},
+        {"limit": 10},
+        {"sorts": ["orders.count asc"]},
+        {"apply_formatting": True},
+        {"filters": {"orders.status": "-cancelled"}},
+    ],
+)
 def test_anything_that_changes_lookers_answer_misses(web, emulator, change):
     run(web)
     assert run(web, {**QUERY, **change}).headers["X-Cache"] == "MISS"
@@ -80,8 +90,7 @@ def concurrently(count, action):
 def test_fifty_concurrent_cold_requests_make_one_looker_call(cached_app, emulator):
     app = cached_app()
     emulator.state.faults.append(Fault(operation="run_inline_query", latency_ms=300))
-    replies = concurrently(50, lambda: app.test_client().post("/api/query", json=QUERY,
-                                                              headers={"X-API-Key": API_KEY}))
+    replies = concurrently(50, lambda: app.test_client().post("/api/query", json=QUERY, headers={"X-API-Key": API_KEY}))
     assert calls(emulator, "run_inline_query") == 1
     assert {r.status_code for r in replies} == {200} and len({r.data for r in replies}) == 1
     outcomes = [r.headers["X-Cache"] for r in replies]
@@ -91,8 +100,7 @@ def test_fifty_concurrent_cold_requests_make_one_looker_call(cached_app, emulato
 def test_fifty_requests_during_an_outage_make_one_call_and_all_fail(cached_app, emulator):
     app = cached_app()
     emulator.state.faults.append(Fault(operation="run_inline_query", status=500, latency_ms=300))
-    replies = concurrently(50, lambda: app.test_client().post("/api/query", json=QUERY,
-                                                              headers={"X-API-Key": API_KEY}))
+    replies = concurrently(50, lambda: app.test_client().post("/api/query", json=QUERY, headers={"X-API-Key": API_KEY}))
     assert calls(emulator, "run_inline_query") == 1
     assert {r.status_code for r in replies} == {502}
     assert all(r.content_type == "application/problem+json" for r in replies)
@@ -104,8 +112,7 @@ def test_fifty_requests_during_an_outage_all_get_stale(cached_app, emulator, clo
     good = web.post("/api/query", json=QUERY, headers={"X-API-Key": API_KEY})
     clock.advance(TTL + 60)
     emulator.state.faults.append(Fault(operation="run_inline_query", status=503, latency_ms=300))
-    replies = concurrently(50, lambda: app.test_client().post("/api/query", json=QUERY,
-                                                              headers={"X-API-Key": API_KEY}))
+    replies = concurrently(50, lambda: app.test_client().post("/api/query", json=QUERY, headers={"X-API-Key": API_KEY}))
     assert calls(emulator, "run_inline_query") == 2
     assert {(r.status_code, r.headers["X-Cache"]) for r in replies} == {(200, "STALE")}
     assert {r.data for r in replies} == {good.data}

@@ -26,10 +26,16 @@ HEADERS = {"X-API-Key": API_KEY}
 def start_service(env: dict) -> tuple[subprocess.Popen, str]:
     """Start one gunicorn service process (one worker) and wait until it answers."""
     port = free_port()
-    full = {**{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")}, "WEB_CONCURRENCY": "1",
-            **env, "PORT": str(port), "LOG_LEVEL": "warning"}
-    process = subprocess.Popen([sys.executable, "-m", "gunicorn"], cwd=ROOT, env=full,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    full = {
+        **{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")},
+        "WEB_CONCURRENCY": "1",
+        **env,
+        "PORT": str(port),
+        "LOG_LEVEL": "warning",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn"], cwd=ROOT, env=full, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -66,8 +72,11 @@ def test_two_processes_coalesce_to_one_looker_call(two_services, emulator):
     emulator.state.faults.append(Fault(operation="run_inline_query", latency_ms=600))
     body = {**QUERY, "limit": 3}
     with ThreadPoolExecutor(max_workers=16) as pool:
-        futures = [pool.submit(requests.post, f"{base}/api/query", json=body, headers=HEADERS, timeout=20)
-                   for base in two_services for _ in range(8)]
+        futures = [
+            pool.submit(requests.post, f"{base}/api/query", json=body, headers=HEADERS, timeout=20)
+            for base in two_services
+            for _ in range(8)
+        ]
         replies = [f.result() for f in futures]
     assert {r.status_code for r in replies} == {200} and len({r.content for r in replies}) == 1
     assert calls(emulator, "run_inline_query") == 1, [(r.url, r.headers["X-Cache"]) for r in replies]
@@ -78,8 +87,11 @@ def test_two_processes_share_a_failure_at_once(two_services, emulator):
     emulator.state.faults.append(Fault(operation="run_inline_query", status=500, latency_ms=600))
     body = {**QUERY, "limit": 4}
     with ThreadPoolExecutor(max_workers=16) as pool:
-        futures = [pool.submit(requests.post, f"{base}/api/query", json=body, headers=HEADERS, timeout=20)
-                   for base in two_services for _ in range(8)]
+        futures = [
+            pool.submit(requests.post, f"{base}/api/query", json=body, headers=HEADERS, timeout=20)
+            for base in two_services
+            for _ in range(8)
+        ]
         replies = [f.result() for f in futures]
     assert {r.status_code for r in replies} == {502}
     assert calls(emulator, "run_inline_query") == 1
@@ -103,8 +115,9 @@ def test_redis_going_away_degrades_to_the_local_cache(emulator, redis_server, ca
 def test_redis_entries_expire_with_the_stale_window(emulator, redis_server):
     import redis
 
-    app = create_app(Settings.from_env(emulator_env(emulator, REDIS_URL=redis_server.url, CACHE_TTL="60",
-                                                    CACHE_STALE_SECONDS="40")))
+    app = create_app(
+        Settings.from_env(emulator_env(emulator, REDIS_URL=redis_server.url, CACHE_TTL="60", CACHE_STALE_SECONDS="40"))
+    )
     app.test_client().post("/api/query", json=QUERY, headers=HEADERS)
     client = redis.Redis.from_url(redis_server.url)
     keys = [k for k in client.keys("lp:*") if b":r:" in k]
@@ -151,8 +164,10 @@ def test_metrics_sum_over_gunicorn_workers(emulator):
     try:
         import requests as http
 
-        statuses = {http.post(f"{base}/api/query", json={**QUERY, "limit": n}, headers=HEADERS,
-                                 timeout=10).status_code for n in range(1, 21)}
+        statuses = {
+            http.post(f"{base}/api/query", json={**QUERY, "limit": n}, headers=HEADERS, timeout=10).status_code
+            for n in range(1, 21)
+        }
         assert statuses == {200}
         totals = []
         for _ in range(4):  # whichever worker answers the scrape, it reports all 20

@@ -25,13 +25,22 @@ def _env(**extra) -> dict:
     return {**keep, **extra}
 
 
-@pytest.mark.parametrize(("command", "env", "named"), [
-    ([sys.executable, "-m", "app"], {}, "LOOKERSDK_BASE_URL"),
-    ([sys.executable, "-m", "app"], {"LOOKERSDK_BASE_URL": "https://x.looker.com", "LOOKERSDK_CLIENT_ID": "i",
-                                     "LOOKERSDK_CLIENT_SECRET": "s"}, "API_KEYS"),
-    (["gunicorn"], {"LOOKERSDK_BASE_URL": "https://x.looker.com", "LOOKERSDK_CLIENT_ID": "i",
-                    "LOOKERSDK_CLIENT_SECRET": "s"}, "API_KEYS"),
-])
+@pytest.mark.parametrize(
+    ("command", "env", "named"),
+    [
+        ([sys.executable, "-m", "app"], {}, "LOOKERSDK_BASE_URL"),
+        (
+            [sys.executable, "-m", "app"],
+            {"LOOKERSDK_BASE_URL": "https://x.looker.com", "LOOKERSDK_CLIENT_ID": "i", "LOOKERSDK_CLIENT_SECRET": "s"},
+            "API_KEYS",
+        ),
+        (
+            ["gunicorn"],
+            {"LOOKERSDK_BASE_URL": "https://x.looker.com", "LOOKERSDK_CLIENT_ID": "i", "LOOKERSDK_CLIENT_SECRET": "s"},
+            "API_KEYS",
+        ),
+    ],
+)
 def test_missing_settings_stop_the_service_with_exit_2(command, env, named):
     done = subprocess.run(command, cwd=ROOT, env=_env(**env), capture_output=True, text=True, timeout=30)
     assert done.returncode == 2
@@ -41,8 +50,14 @@ def test_missing_settings_stop_the_service_with_exit_2(command, env, named):
 
 def test_demo_serves_real_data_with_no_credentials():
     port = free_port()
-    demo = subprocess.Popen([sys.executable, "-m", "app", "--demo"], cwd=ROOT, env=_env(PORT=str(port)),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "app", "--demo"],
+        cwd=ROOT,
+        env=_env(PORT=str(port)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -54,8 +69,11 @@ def test_demo_serves_real_data_with_no_credentials():
                 pass
             assert demo.poll() is None and time.monotonic() < deadline, "the demo did not start"
             time.sleep(0.2)
-        rows = requests.post(f"{base}/api/query", timeout=10, json={
-            "model": "thelook", "view": "orders", "fields": ["orders.status", "orders.count"]}).json()
+        rows = requests.post(
+            f"{base}/api/query",
+            timeout=10,
+            json={"model": "thelook", "view": "orders", "fields": ["orders.status", "orders.count"]},
+        ).json()
         assert sum(row["orders.count"] for row in rows) == 12000
         assert requests.get(f"{base}/api/looks/1?format=csv", timeout=10).text.startswith("Orders Status")
         assert requests.get(f"{base}/api/dashboards/1", timeout=10).json()["title"] == "Business Pulse"
@@ -72,12 +90,15 @@ def test_check_reports_the_connected_user(emulator):
     assert lines == ["Connected to Looker as Emulator Service (service@looker-emulator.local)"]
 
 
-@pytest.mark.parametrize(("change", "expected"), [
-    ({"LOOKERSDK_CLIENT_SECRET": "s3cr3t-given-value"}, "refused the credentials"),
-    ({"LOOKERSDK_BASE_URL": "http://127.0.0.1:{port}"}, "LOOKER_PORT"),
-    ({"LOOKERSDK_BASE_URL": "http://no-such-host.invalid"}, "does not resolve"),
-    ({"LOOKERSDK_CLIENT_ID": ""}, "LOOKERSDK_CLIENT_ID"),
-])
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"LOOKERSDK_CLIENT_SECRET": "s3cr3t-given-value"}, "refused the credentials"),
+        ({"LOOKERSDK_BASE_URL": "http://127.0.0.1:{port}"}, "LOOKER_PORT"),
+        ({"LOOKERSDK_BASE_URL": "http://no-such-host.invalid"}, "does not resolve"),
+        ({"LOOKERSDK_CLIENT_ID": ""}, "LOOKERSDK_CLIENT_ID"),
+    ],
+)
 def test_check_names_the_one_problem(emulator, change, expected):
     change = {k: v.format(port=free_port()) for k, v in change.items()}
     lines = []

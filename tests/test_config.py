@@ -4,8 +4,12 @@ import pytest
 
 from app.config import ConfigError, Settings
 
-BASE = {"LOOKERSDK_BASE_URL": "https://acme.cloud.looker.com", "LOOKERSDK_CLIENT_ID": "id",
-        "LOOKERSDK_CLIENT_SECRET": "s3cret-value", "API_KEYS": "web:0123456789abcdef0123"}
+BASE = {
+    "LOOKERSDK_BASE_URL": "https://acme.cloud.looker.com",
+    "LOOKERSDK_CLIENT_ID": "id",
+    "LOOKERSDK_CLIENT_SECRET": "s3cret-value",
+    "API_KEYS": "web:0123456789abcdef0123",
+}
 
 
 def test_defaults_follow_the_contract():
@@ -17,8 +21,12 @@ def test_defaults_follow_the_contract():
 
 
 def test_looker_prefixed_names_are_accepted():
-    env = {"LOOKER_BASE_URL": "https://x.looker.com/", "LOOKER_CLIENT_ID": "id", "LOOKER_CLIENT_SECRET": "sec",
-           "ALLOW_ANONYMOUS": "true"}
+    env = {
+        "LOOKER_BASE_URL": "https://x.looker.com/",
+        "LOOKER_CLIENT_ID": "id",
+        "LOOKER_CLIENT_SECRET": "sec",
+        "ALLOW_ANONYMOUS": "true",
+    }
     settings = Settings.from_env(env)
     assert settings.looker_base_url == "https://x.looker.com"
     assert (settings.looker_client_id, settings.looker_client_secret.reveal()) == ("id", "sec")
@@ -33,23 +41,28 @@ def test_looker_port_is_added_only_when_the_url_has_none():
 def test_api_keys_carry_labels():
     settings = Settings.from_env({**BASE, "API_KEYS": "web:aaaaaaaaaaaaaaaa1, bbbbbbbbbbbbbbbb2"})
     assert [(label, key.reveal()) for label, key in settings.api_keys] == [
-        ("web", "aaaaaaaaaaaaaaaa1"), ("key2", "bbbbbbbbbbbbbbbb2")]
+        ("web", "aaaaaaaaaaaaaaaa1"),
+        ("key2", "bbbbbbbbbbbbbbbb2"),
+    ]
 
 
-@pytest.mark.parametrize(("change", "named"), [
-    ({"LOOKERSDK_BASE_URL": ""}, "LOOKERSDK_BASE_URL"),
-    ({"LOOKERSDK_CLIENT_ID": ""}, "LOOKERSDK_CLIENT_ID"),
-    ({"LOOKERSDK_CLIENT_SECRET": ""}, "LOOKERSDK_CLIENT_SECRET"),
-    ({"API_KEYS": ""}, "API_KEYS"),
-    ({"API_KEYS": "web:short"}, "API_KEYS"),
-    ({"LOOKERSDK_BASE_URL": "acme.looker.com"}, "LOOKERSDK_BASE_URL"),
-    ({"LOOKERSDK_BASE_URL": "https://acme.looker.com/api/4.0"}, "LOOKERSDK_BASE_URL"),
-    ({"LOOKERSDK_VERIFY_SSL": "maybe"}, "LOOKERSDK_VERIFY_SSL"),
-    ({"LOOKERSDK_TIMEOUT": "2.5"}, "LOOKERSDK_TIMEOUT"),
-    ({"MAX_ROWS": "0"}, "MAX_ROWS"),
-    ({"LOOKER_PORT": "abc"}, "LOOKER_PORT"),
-    ({"LOG_LEVEL": "loud"}, "LOG_LEVEL"),
-])
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"LOOKERSDK_BASE_URL": ""}, "LOOKERSDK_BASE_URL"),
+        ({"LOOKERSDK_CLIENT_ID": ""}, "LOOKERSDK_CLIENT_ID"),
+        ({"LOOKERSDK_CLIENT_SECRET": ""}, "LOOKERSDK_CLIENT_SECRET"),
+        ({"API_KEYS": ""}, "API_KEYS"),
+        ({"API_KEYS": "web:short"}, "API_KEYS"),
+        ({"LOOKERSDK_BASE_URL": "acme.looker.com"}, "LOOKERSDK_BASE_URL"),
+        ({"LOOKERSDK_BASE_URL": "https://acme.looker.com/api/4.0"}, "LOOKERSDK_BASE_URL"),
+        ({"LOOKERSDK_VERIFY_SSL": "maybe"}, "LOOKERSDK_VERIFY_SSL"),
+        ({"LOOKERSDK_TIMEOUT": "2.5"}, "LOOKERSDK_TIMEOUT"),
+        ({"MAX_ROWS": "0"}, "MAX_ROWS"),
+        ({"LOOKER_PORT": "abc"}, "LOOKER_PORT"),
+        ({"LOG_LEVEL": "loud"}, "LOG_LEVEL"),
+    ],
+)
 def test_bad_settings_name_the_variable(change, named):
     with pytest.raises(ConfigError, match=named):
         Settings.from_env({**BASE, **change})

@@ -24,8 +24,10 @@ def test_filters_reach_only_the_tiles_that_listen(client):
     by_title = {e["title"]: e["data"] for e in everything}
     narrowed = {e["title"]: e["data"] for e in complete}
     assert narrowed["New users by month"] == by_title["New users by month"]  # listens to Date only
-    assert narrowed["Total revenue"][0]["order_items.total_sale_price"] < \
-        by_title["Total revenue"][0]["order_items.total_sale_price"]
+    assert (
+        narrowed["Total revenue"][0]["order_items.total_sale_price"]
+        < by_title["Total revenue"][0]["order_items.total_sale_price"]
+    )
 
 
 def test_defaults_apply_when_no_value_is_given(client):
@@ -37,8 +39,12 @@ def test_tiles_share_the_query_cache(client, emulator):
     client.get("/api/dashboards/1/data?Status=complete")
     client.get("/api/dashboards/1/data?Status=complete")
     assert calls(emulator, "run_inline_query") == 6
-    tile = {"model": "thelook", "view": "order_items", "fields": ["order_items.total_sale_price"],
-            "filters": {"orders.created_date": "12 months", "orders.status": "complete"}}
+    tile = {
+        "model": "thelook",
+        "view": "order_items",
+        "fields": ["order_items.total_sale_price"],
+        "filters": {"orders.created_date": "12 months", "orders.status": "complete"},
+    }
     assert client.post("/api/query", json=tile).headers["X-Cache"] == "HIT"
 
 
@@ -53,10 +59,27 @@ def test_a_failing_tile_carries_its_own_problem(client, emulator):
 def test_identical_tiles_run_once(client, emulator, monkeypatch):
     from app.api import dashboard_data
 
-    plan = {"id": "9", "title": "Twins", "filters": {}, "tiles": [
-        {"id": str(i), "title": f"t{i}", "type": "table", "listen": {},
-         "query": {"model": "thelook", "view": "orders", "fields": ["orders.count"], "limit": "500", "filters": {}}}
-        for i in range(4)]}
+    plan = {
+        "id": "9",
+        "title": "Twins",
+        "filters": {},
+        "tiles": [
+            {
+                "id": str(i),
+                "title": f"t{i}",
+                "type": "table",
+                "listen": {},
+                "query": {
+                    "model": "thelook",
+                    "view": "orders",
+                    "fields": ["orders.count"],
+                    "limit": "500",
+                    "filters": {},
+                },
+            }
+            for i in range(4)
+        ],
+    }
     monkeypatch.setattr(dashboard_data, "_load_plan", lambda dashboard_id: plan)
     emulator.state.faults.append(Fault(operation="run_inline_query", latency_ms=200))
     elements = client.get("/api/dashboards/9/data").get_json()["elements"]

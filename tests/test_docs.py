@@ -9,8 +9,16 @@ import pytest
 from openapi_spec_validator import validate
 from werkzeug.serving import make_server
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def test_openapi_is_valid_3_1_and_needs_no_credentials(app):
@@ -65,9 +73,19 @@ def test_docs_page_renders_in_headless_chromium(app, tmp_path):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        done = subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path}", "--virtual-time-budget=8000",
-                               "--dump-dom", f"http://127.0.0.1:{server.server_port}/docs"],
-                              capture_output=True, text=True, timeout=90)
+        done = subprocess.run(
+            [
+                chromium,
+                *CHROMIUM_FLAGS,
+                f"--user-data-dir={tmp_path}",
+                "--virtual-time-budget=8000",
+                "--dump-dom",
+                f"http://127.0.0.1:{server.server_port}/docs",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=90,
+        )
     finally:
         server.shutdown()
     dom = done.stdout

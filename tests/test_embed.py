@@ -20,22 +20,29 @@ def _params(url: str) -> dict:
 
 
 def test_lookers_published_test_vectors():
-    params = {"nonce": '"abc123"', "time": "1561486800", "session_length": "3600",
-              "external_user_id": '"user1"', "permissions": '["access_data","see_looks","see_user_dashboards"]',
-              "models": '["powered_by","thelook"]', "group_ids": "[1,2,3]", "external_group_id": '"group1"',
-              "user_attributes": '{"locale":"en_US"}',
-              "access_filters": '{"powered_by":{"products.brand":"Allegra K"}}'}
+    params = {
+        "nonce": '"abc123"',
+        "time": "1561486800",
+        "session_length": "3600",
+        "external_user_id": '"user1"',
+        "permissions": '["access_data","see_looks","see_user_dashboards"]',
+        "models": '["powered_by","thelook"]',
+        "group_ids": "[1,2,3]",
+        "external_group_id": '"group1"',
+        "user_attributes": '{"locale":"en_US"}',
+        "access_filters": '{"powered_by":{"products.brand":"Allegra K"}}',
+    }
     path = "/login/embed/%2Fembed%2Fdashboards%2F1"
     assert sign("hunter2", "test.looker.com", path, params) == "jcMKWo4eb4Y34CV7dpC6hAgi8oM="
     short = {k: v for k, v in params.items() if k not in ("group_ids", "external_group_id", "user_attributes")}
-    assert sign("hunter2", "test.looker.com", path, {**short, "access_filters": "{}"}) == \
-        "RXMPyKsQerTI/fbPIwgoTqUsvio="
+    assert sign("hunter2", "test.looker.com", path, {**short, "access_filters": "{}"}) == "RXMPyKsQerTI/fbPIwgoTqUsvio="
 
 
 def test_locally_signed_url_opens_in_the_emulator_once(make_app, emulator):
     host = "http://" + urlsplit(emulator.url).netloc
-    web = make_app(EMBED_MODELS="thelook", LOOKER_EMBED_SECRET=DEFAULT_EMBED_SECRET,
-                   LOOKER_EMBED_HOST=host).test_client()
+    web = make_app(
+        EMBED_MODELS="thelook", LOOKER_EMBED_SECRET=DEFAULT_EMBED_SECRET, LOOKER_EMBED_HOST=host
+    ).test_client()
     reply = web.post("/api/embed/dashboards/1", headers=H, json={"filters": {"Date": "7 days"}})
     assert reply.status_code == 200 and reply.headers["Cache-Control"] == "no-store"
     url = reply.json["url"]
@@ -53,15 +60,24 @@ def test_api_signed_url_opens_in_the_emulator(make_app, emulator):
 
 
 def test_the_caller_is_the_embed_user_and_the_server_sets_the_rest(make_app):
-    web = make_app(EMBED_MODELS="thelook", EMBED_PERMISSIONS="access_data,see_looks",
-                   EMBED_SESSION_LENGTH="600").test_client()
+    web = make_app(
+        EMBED_MODELS="thelook", EMBED_PERMISSIONS="access_data,see_looks", EMBED_SESSION_LENGTH="600"
+    ).test_client()
     params = _params(web.post("/api/embed/looks/1", headers=H).json["url"])
     assert params["external_user_id"] == '"web"' and params["models"] == '["thelook"]'
     assert params["permissions"] == '["access_data","see_looks"]' and params["session_length"] == "600"
 
 
-@pytest.mark.parametrize("body", [{"permissions": ["admin"]}, {"models": ["finance"]}, {"session_length": 99},
-                                  {"external_user_id": "ceo"}, {"filters": ["x"]}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"permissions": ["admin"]},
+        {"models": ["finance"]},
+        {"session_length": 99},
+        {"external_user_id": "ceo"},
+        {"filters": ["x"]},
+    ],
+)
 def test_the_body_cannot_widen_anything(make_app, emulator, body):
     web = make_app(EMBED_MODELS="thelook").test_client()
     problem(web.post("/api/embed/dashboards/1", headers=H, json=body), 400, "invalid_request")
@@ -95,8 +111,26 @@ def test_embedding_a_disallowed_explore_is_403(make_app):
 
 
 def test_signed_urls_carry_time_and_a_fresh_nonce():
-    first = _params(signed_embed_url("s", "looker.example.com", "/embed/dashboards/1", external_user_id="u",
-                                     permissions=["access_data"], models=["m"], session_length=60))
-    second = _params(signed_embed_url("s", "looker.example.com", "/embed/dashboards/1", external_user_id="u",
-                                      permissions=["access_data"], models=["m"], session_length=60))
+    first = _params(
+        signed_embed_url(
+            "s",
+            "looker.example.com",
+            "/embed/dashboards/1",
+            external_user_id="u",
+            permissions=["access_data"],
+            models=["m"],
+            session_length=60,
+        )
+    )
+    second = _params(
+        signed_embed_url(
+            "s",
+            "looker.example.com",
+            "/embed/dashboards/1",
+            external_user_id="u",
+            permissions=["access_data"],
+            models=["m"],
+            session_length=60,
+        )
+    )
     assert first["nonce"] != second["nonce"] and abs(int(first["time"]) - time.time()) < 5

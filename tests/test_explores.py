@@ -34,10 +34,13 @@ def test_metadata_is_cached_briefly(client, emulator):
     assert second.headers["X-Cache"] == "HIT" and calls(emulator, "lookml_model_explore") == 1
 
 
-@pytest.mark.parametrize(("path", "says"), [
-    ("/api/models/nope/explores", "Models you can use: finance, thelook"),
-    ("/api/models/thelook/explores/Orders", "Its explores: order_items, orders, users, products"),
-])
+@pytest.mark.parametrize(
+    ("path", "says"),
+    [
+        ("/api/models/nope/explores", "Models you can use: finance, thelook"),
+        ("/api/models/thelook/explores/Orders", "Its explores: order_items, orders, users, products"),
+    ],
+)
 def test_wrong_names_are_404_listing_the_right_ones(client, path, says):
     assert says in problem(client.get(path), 404, "not_found")["detail"]
 

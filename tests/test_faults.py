@@ -14,14 +14,17 @@ from .conftest import ADMIN_KEY, API_KEY, calls, emulator_env
 from .test_service import QUERY, problem
 
 
-@pytest.mark.parametrize(("fault", "status", "code"), [
-    (Fault(operation="run_inline_query", status=500, body="html"), 502, "looker_error"),
-    (Fault(operation="run_inline_query", status=503), 502, "looker_error"),
-    (Fault(operation="run_inline_query", status=403), 403, "forbidden"),
-    (Fault(operation="run_inline_query", status=429, retry_after=9), 503, "looker_unavailable"),
-    (Fault(operation="run_inline_query", drop=True), 503, "looker_unavailable"),
-    (Fault(operation="login", status=500), 502, "looker_error"),
-])
+@pytest.mark.parametrize(
+    ("fault", "status", "code"),
+    [
+        (Fault(operation="run_inline_query", status=500, body="html"), 502, "looker_error"),
+        (Fault(operation="run_inline_query", status=503), 502, "looker_error"),
+        (Fault(operation="run_inline_query", status=403), 403, "forbidden"),
+        (Fault(operation="run_inline_query", status=429, retry_after=9), 503, "looker_unavailable"),
+        (Fault(operation="run_inline_query", drop=True), 503, "looker_unavailable"),
+        (Fault(operation="login", status=500), 502, "looker_error"),
+    ],
+)
 def test_injected_faults_map_to_contract_errors(client, emulator, fault, status, code):
     emulator.state.faults.append(fault)
     reply = client.post("/api/query", json=QUERY)
@@ -39,8 +42,7 @@ def test_slow_looker_is_504_after_the_timeout(make_app, emulator):
     web = make_app(LOOKERSDK_TIMEOUT="1").test_client()
     web.post("/api/query", json=QUERY, headers={"X-API-Key": API_KEY})  # log in before the fault
     emulator.state.faults.append(Fault(operation="run_inline_query", latency_ms=1500, times=1))
-    problem(web.post("/api/query", json={**QUERY, "limit": 3}, headers={"X-API-Key": API_KEY}), 504,
-            "looker_timeout")
+    problem(web.post("/api/query", json={**QUERY, "limit": 3}, headers={"X-API-Key": API_KEY}), 504, "looker_timeout")
 
 
 def test_tokens_revoked_mid_run_are_recovered_with_one_relogin(client, emulator):
@@ -71,13 +73,22 @@ def test_no_secret_appears_in_any_response_or_log_line(client, emulator, caplog)
     caplog.set_level(logging.DEBUG)
     secrets = [DEFAULT_CLIENT_SECRET, API_KEY, ADMIN_KEY]
     replies = [client.post("/api/query", json=QUERY)]
-    for fault in (Fault(status=500, body="html", times=1), Fault(status=401, times=2), Fault(drop=True, times=1),
-                  Fault(operation="login", status=404, times=1), Fault(status=200, body="garbage", times=1)):
+    for fault in (
+        Fault(status=500, body="html", times=1),
+        Fault(status=401, times=2),
+        Fault(drop=True, times=1),
+        Fault(operation="login", status=404, times=1),
+        Fault(status=200, body="garbage", times=1),
+    ):
         emulator.state.revoke()
         emulator.state.faults.append(fault)
         fresh = {"Cache-Control": "no-cache"}
-        replies += [client.post("/api/query", json=QUERY, headers=fresh), client.get("/api/looks/1", headers=fresh),
-                    client.get("/api/dashboards/1"), client.get("/readyz")]
+        replies += [
+            client.post("/api/query", json=QUERY, headers=fresh),
+            client.get("/api/looks/1", headers=fresh),
+            client.get("/api/dashboards/1"),
+            client.get("/readyz"),
+        ]
     replies.append(client.post("/api/query", json=QUERY, headers={"Authorization": f"Bearer {API_KEY}x"}))
     assert any(r.status_code >= 500 for r in replies) and any(r.status_code == 200 for r in replies)
     for reply in replies:

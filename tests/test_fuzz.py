@@ -18,15 +18,20 @@ from .conftest import ADMIN_KEY, emulator_env
 
 EMULATOR = RunningEmulator().start()
 atexit.register(EMULATOR.stop)
-APP = create_app(Settings.from_env(emulator_env(EMULATOR, RATE_LIMIT="100000/minute", EMBED_MODELS="thelook",
-                                                LOOKERSDK_TIMEOUT="5")))
+APP = create_app(
+    Settings.from_env(emulator_env(EMULATOR, RATE_LIMIT="100000/minute", EMBED_MODELS="thelook", LOOKERSDK_TIMEOUT="5"))
+)
 schema = schemathesis.openapi.from_wsgi("/openapi.json", APP)
 CASES = {"count": 0}
 
 
 @schema.parametrize()
-@settings(max_examples=25, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 def test_api_conforms_to_its_own_openapi(case):
     CASES["count"] += 1
     headers = dict(case.headers or {})

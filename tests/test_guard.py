@@ -29,22 +29,39 @@ def jwt_app(make_app):
     return make_app(JWT_SECRET=JWT_SECRET, JWT_AUDIENCE="dash", JWT_ISSUER="idp")
 
 
-@pytest.mark.parametrize(("authorization", "status", "detail"), [
-    (None, 401, "Send an API key"),
-    ("Bearer not-a-key-0123456789", 401, "not valid"),
-    (f"Bearer {API_KEY}", 200, None),
-    ("Bearer " + hs256(), 200, None),
-    ("Bearer " + hs256(exp=int(time.time()) - 120), 401, "expired"),
-    ("Bearer " + hs256(aud="other"), 401, "not valid"),
-    ("Bearer " + hs256(iss="evil"), 401, "not valid"),
-    ("Bearer " + hs256(nbf=int(time.time()) + 600), 401, "not valid"),
-    ("Bearer " + hs256(sub=None), 401, "not valid"),
-    ("Bearer " + hs256(exp=None), 401, "not valid"),
-    ("Bearer " + jwt.encode({"sub": "a", "exp": int(time.time()) + 60, "aud": "dash", "iss": "idp"},
-                            "another-secret-0123456789-0123456789", algorithm="HS256"), 401, "not valid"),
-    ("Bearer " + jwt.encode({"sub": "a", "exp": int(time.time()) + 60, "aud": "dash", "iss": "idp"},
-                            None, algorithm="none"), 401, "not valid"),
-])
+@pytest.mark.parametrize(
+    ("authorization", "status", "detail"),
+    [
+        (None, 401, "Send an API key"),
+        ("Bearer not-a-key-0123456789", 401, "not valid"),
+        (f"Bearer {API_KEY}", 200, None),
+        ("Bearer " + hs256(), 200, None),
+        ("Bearer " + hs256(exp=int(time.time()) - 120), 401, "expired"),
+        ("Bearer " + hs256(aud="other"), 401, "not valid"),
+        ("Bearer " + hs256(iss="evil"), 401, "not valid"),
+        ("Bearer " + hs256(nbf=int(time.time()) + 600), 401, "not valid"),
+        ("Bearer " + hs256(sub=None), 401, "not valid"),
+        ("Bearer " + hs256(exp=None), 401, "not valid"),
+        (
+            "Bearer "
+            + jwt.encode(
+                {"sub": "a", "exp": int(time.time()) + 60, "aud": "dash", "iss": "idp"},
+                "another-secret-0123456789-0123456789",
+                algorithm="HS256",
+            ),
+            401,
+            "not valid",
+        ),
+        (
+            "Bearer "
+            + jwt.encode(
+                {"sub": "a", "exp": int(time.time()) + 60, "aud": "dash", "iss": "idp"}, None, algorithm="none"
+            ),
+            401,
+            "not valid",
+        ),
+    ],
+)
 def test_credentials_table(jwt_app, emulator, authorization, status, detail):
     headers = {"Authorization": authorization} if authorization else {}
     reply = jwt_app.test_client().post("/api/query", json=QUERY, headers=headers)
@@ -56,8 +73,10 @@ def test_credentials_table(jwt_app, emulator, authorization, status, detail):
 
 def test_small_clock_skew_is_tolerated(jwt_app):
     token = hs256(exp=int(time.time()) - 10)  # inside the 30 s leeway
-    assert jwt_app.test_client().post("/api/query", json=QUERY,
-                                      headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert (
+        jwt_app.test_client().post("/api/query", json=QUERY, headers={"Authorization": f"Bearer {token}"}).status_code
+        == 200
+    )
 
 
 def test_the_jwt_subject_is_the_caller(jwt_app, caplog):
@@ -79,8 +98,12 @@ class Jwks:
 
     def add(self, kid: str):
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        self.keys[kid] = {**json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key())), "kid": kid,
-                          "use": "sig", "alg": "RS256"}
+        self.keys[kid] = {
+            **json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key())),
+            "kid": kid,
+            "use": "sig",
+            "alg": "RS256",
+        }
         return key
 
     def token(self, key, kid: str, **claims) -> str:
@@ -115,10 +138,17 @@ def cors_app(make_app):
     return make_app(CORS_ORIGINS="https://dash.example.com,http://localhost:*")
 
 
-@pytest.mark.parametrize(("origin", "allowed"), [
-    ("https://dash.example.com", True), ("http://localhost:5173", True), ("http://localhost", True),
-    ("https://evil.example.com", False), ("http://localhost.evil.com:5173", False), ("null", False),
-])
+@pytest.mark.parametrize(
+    ("origin", "allowed"),
+    [
+        ("https://dash.example.com", True),
+        ("http://localhost:5173", True),
+        ("http://localhost", True),
+        ("https://evil.example.com", False),
+        ("http://localhost.evil.com:5173", False),
+        ("null", False),
+    ],
+)
 def test_cors_answers_only_configured_origins(cors_app, origin, allowed):
     reply = cors_app.test_client().post("/api/query", json=QUERY, headers={"Origin": origin, "X-API-Key": API_KEY})
     assert (reply.headers.get("Access-Control-Allow-Origin") == origin) is allowed
@@ -130,9 +160,14 @@ def test_cors_answers_only_configured_origins(cors_app, origin, allowed):
 
 
 def test_preflight_is_answered_without_credentials(cors_app, emulator):
-    reply = cors_app.test_client().options("/api/query", headers={
-        "Origin": "http://localhost:3001", "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "authorization, content-type"})
+    reply = cors_app.test_client().options(
+        "/api/query",
+        headers={
+            "Origin": "http://localhost:3001",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization, content-type",
+        },
+    )
     assert reply.status_code == 200 and reply.headers["Access-Control-Allow-Origin"] == "http://localhost:3001"
     assert "POST" in reply.headers["Access-Control-Allow-Methods"]
     assert "authorization" in reply.headers["Access-Control-Allow-Headers"].lower()
@@ -140,8 +175,10 @@ def test_preflight_is_answered_without_credentials(cors_app, emulator):
 
 
 def test_no_cors_headers_without_cors_origins(client):
-    assert "Access-Control-Allow-Origin" not in client.post("/api/query", json=QUERY,
-                                                            headers={"Origin": "http://localhost:3000"}).headers
+    assert (
+        "Access-Control-Allow-Origin"
+        not in client.post("/api/query", json=QUERY, headers={"Origin": "http://localhost:3000"}).headers
+    )
 
 
 def test_defensive_headers(client):
@@ -172,8 +209,11 @@ def test_two_processes_share_one_limit_through_redis(emulator, redis_server):
     env = emulator_env(emulator, REDIS_URL=redis_server.url, RATE_LIMIT="4/minute")
     services = [start_service(env) for _ in range(2)]
     try:
-        statuses = [requests.get(f"{base}/api/models", headers={"X-API-Key": API_KEY}, timeout=10).status_code
-                    for _ in range(3) for _, base in services]
+        statuses = [
+            requests.get(f"{base}/api/models", headers={"X-API-Key": API_KEY}, timeout=10).status_code
+            for _ in range(3)
+            for _, base in services
+        ]
     finally:
         for process, _ in services:
             process.terminate()
@@ -191,8 +231,9 @@ def test_a_burst_beyond_the_looker_cap_waits_then_gets_503(make_app, emulator):
     results = []
 
     def ask(limit):
-        results.append(app.test_client().post("/api/query", json={**QUERY, "limit": limit},
-                                              headers={"X-API-Key": API_KEY}))
+        results.append(
+            app.test_client().post("/api/query", json={**QUERY, "limit": limit}, headers={"X-API-Key": API_KEY})
+        )
 
     threads = [threading.Thread(target=ask, args=(n,)) for n in (1, 2)]
     for thread in threads:
@@ -244,21 +285,35 @@ def test_an_open_breaker_still_serves_stale(make_app, emulator):
 def test_no_secret_leaks_during_a_fault_run(make_app, emulator, caplog):
     caplog.set_level(logging.DEBUG)
     embed_secret = "embed-secret-that-must-stay-home"
-    app = make_app(JWT_SECRET=JWT_SECRET, LOOKER_EMBED_SECRET=embed_secret, LOOKER_EMBED_HOST="looker.example.com",
-                   EMBED_MODELS="thelook", LOOKER_BREAKER_FAILURES="2")
+    app = make_app(
+        JWT_SECRET=JWT_SECRET,
+        LOOKER_EMBED_SECRET=embed_secret,
+        LOOKER_EMBED_HOST="looker.example.com",
+        EMBED_MODELS="thelook",
+        LOOKER_BREAKER_FAILURES="2",
+    )
     web = app.test_client()
     token = hs256(aud=None, iss=None)
     replies = []
-    for fault in (None, Fault(status=500, body="html"), Fault(status=401), Fault(drop=True),
-                  Fault(status=200, body="garbage")):
+    for fault in (
+        None,
+        Fault(status=500, body="html"),
+        Fault(status=401),
+        Fault(drop=True),
+        Fault(status=200, body="garbage"),
+    ):
         emulator.state.faults.clear()
         if fault:
             emulator.state.faults.append(fault)
         emulator.state.revoke()
         for headers in ({"Authorization": f"Bearer {token}"}, {"X-API-Key": API_KEY}, {"X-API-Key": "bad"}):
-            replies += [web.post("/api/query", json=QUERY, headers={**headers, "Cache-Control": "no-cache"}),
-                        web.post("/api/embed/dashboards/1", headers=headers), web.get("/api/models", headers=headers),
-                        web.get("/api/dashboards/1/data", headers=headers), web.get("/readyz")]
+            replies += [
+                web.post("/api/query", json=QUERY, headers={**headers, "Cache-Control": "no-cache"}),
+                web.post("/api/embed/dashboards/1", headers=headers),
+                web.get("/api/models", headers=headers),
+                web.get("/api/dashboards/1/data", headers=headers),
+                web.get("/readyz"),
+            ]
     secrets = [DEFAULT_CLIENT_SECRET, API_KEY, ADMIN_KEY, JWT_SECRET, embed_secret]
     assert {r.status_code for r in replies} >= {200, 401, 502}
     for reply in replies:

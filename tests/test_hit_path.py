@@ -58,13 +58,17 @@ def test_the_hit_path_is_in_front_of_flask(build):
     assert isinstance(build().wsgi_app, HitPath)
 
 
-@pytest.mark.parametrize("body, headers", [
-    (QUERY, {}),
-    ({**QUERY, "format": "csv"}, {}),
-    ({**QUERY, "format": "json_bi"}, {"X-Request-ID": "dash-42"}),
-])
-def test_a_hit_is_answered_without_the_route_and_exactly_as_the_route_answers(build, monkeypatch, emulator,
-                                                                            body, headers):
+@pytest.mark.parametrize(
+    "body, headers",
+    [
+        (QUERY, {}),
+        ({**QUERY, "format": "csv"}, {}),
+        ({**QUERY, "format": "json_bi"}, {"X-Request-ID": "dash-42"}),
+    ],
+)
+def test_a_hit_is_answered_without_the_route_and_exactly_as_the_route_answers(
+    build, monkeypatch, emulator, body, headers
+):
     app = build()
     assert post(app, body).headers["X-Cache"] == "MISS"
     fast = post(app, body, **headers)
@@ -99,14 +103,17 @@ def test_age_and_freshness_follow_the_clock_and_expiry_goes_to_the_route(build, 
     assert calls(emulator, "run_inline_query") == 2
 
 
-@pytest.mark.parametrize("request_kwargs, status, x_cache", [
-    ({"query_string": "?format=json"}, 200, "HIT"),  # the memo of bodies is keyed with ?format=
-    ({"raw": orjson.dumps(QUERY, option=orjson.OPT_INDENT_2)}, 200, "HIT"),  # new bytes, same question
-    ({"Cache_Control": "no-cache"}, 200, "BYPASS"),
-    ({"Prefer": "respond-async"}, 202, None),
-    ({"Content_Type": "text/plain"}, 415, None),
-    ({"Content_Type": "application/vnd.looker+json"}, 200, "HIT"),
-])
+@pytest.mark.parametrize(
+    "request_kwargs, status, x_cache",
+    [
+        ({"query_string": "?format=json"}, 200, "HIT"),  # the memo of bodies is keyed with ?format=
+        ({"raw": orjson.dumps(QUERY, option=orjson.OPT_INDENT_2)}, 200, "HIT"),  # new bytes, same question
+        ({"Cache_Control": "no-cache"}, 200, "BYPASS"),
+        ({"Prefer": "respond-async"}, 202, None),
+        ({"Content_Type": "text/plain"}, 415, None),
+        ({"Content_Type": "application/vnd.looker+json"}, 200, "HIT"),
+    ],
+)
 def test_what_the_hit_path_leaves_to_the_route(build, request_kwargs, status, x_cache):
     app = build()
     post(app)
@@ -123,8 +130,9 @@ def test_cors_requests_are_left_to_the_route_when_cors_is_on(build):
     assert answer.headers["X-Cache"] == "HIT" and app.route_calls == 2
 
 
-@pytest.mark.parametrize("key, detail", [("wrong-key-0123456789", "The credentials are not valid."),
-                                         (None, "Send an API key")])
+@pytest.mark.parametrize(
+    "key, detail", [("wrong-key-0123456789", "The credentials are not valid."), (None, "Send an API key")]
+)
 def test_a_refused_caller_gets_the_routes_401(build, key, detail):
     app = build()
     post(app)
@@ -180,8 +188,14 @@ def test_a_hit_is_logged_once_with_its_request_id_and_caller(build, caplog):
     (record,) = caplog.records
     assert answer.headers["X-Request-ID"] == "req-123"
     assert {k: v for k, v in record.fields.items() if k != "ms"} == {
-        "method": "POST", "path": "/api/query", "status": 200, "cache": "HIT", "looker_ms": 0.0,
-        "request_id": "req-123", "caller": "web"}
+        "method": "POST",
+        "path": "/api/query",
+        "status": 200,
+        "cache": "HIT",
+        "looker_ms": 0.0,
+        "request_id": "req-123",
+        "caller": "web",
+    }
 
 
 def test_hits_are_counted_in_metrics(build):
@@ -214,8 +228,12 @@ def test_under_gunicorn_hits_and_other_requests_share_one_keep_alive_connection(
         with requests.Session() as session:
             auth = {"Authorization": f"Bearer {API_KEY}"}
             answers = [session.post(f"{base}/api/query", json=QUERY, headers=auth, timeout=10) for _ in range(3)]
-            chunked = session.post(f"{base}/api/query", data=iter([orjson.dumps(QUERY)]), timeout=10,
-                                   headers={**auth, "Content-Type": "application/json"})  # no Content-Length
+            chunked = session.post(
+                f"{base}/api/query",
+                data=iter([orjson.dumps(QUERY)]),
+                timeout=10,
+                headers={**auth, "Content-Type": "application/json"},
+            )  # no Content-Length
             missing = session.post(f"{base}/api/nope", json=QUERY, headers=auth, timeout=10)
             again = session.post(f"{base}/api/query", json=QUERY, headers=auth, timeout=10)
     finally:
@@ -230,8 +248,9 @@ def test_under_gunicorn_hits_and_other_requests_share_one_keep_alive_connection(
 
 
 @pytest.mark.redis
-def test_hits_shared_through_redis_are_served_on_the_hit_path_and_survive_redis_going_away(build, redis_server,
-                                                                                           emulator):
+def test_hits_shared_through_redis_are_served_on_the_hit_path_and_survive_redis_going_away(
+    build, redis_server, emulator
+):
     first, second = build(REDIS_URL=redis_server.url), build(REDIS_URL=redis_server.url)
     assert post(first).headers["X-Cache"] == "MISS"
     assert [post(second).headers["X-Cache"] for _ in range(2)] == ["HIT", "HIT"]

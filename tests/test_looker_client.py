@@ -19,8 +19,13 @@ QUERY = {"model": "thelook", "view": "orders", "fields": ["orders.count"]}
 
 
 def settings(**extra) -> Settings:
-    env = {"LOOKERSDK_BASE_URL": BASE, "LOOKERSDK_CLIENT_ID": "cid", "LOOKERSDK_CLIENT_SECRET": SECRET,
-           "ALLOW_ANONYMOUS": "true", "LOOKERSDK_TIMEOUT": "7"}
+    env = {
+        "LOOKERSDK_BASE_URL": BASE,
+        "LOOKERSDK_CLIENT_ID": "cid",
+        "LOOKERSDK_CLIENT_SECRET": SECRET,
+        "ALLOW_ANONYMOUS": "true",
+        "LOOKERSDK_TIMEOUT": "7",
+    }
     env.update(extra)
     return Settings.from_env(env)
 
@@ -70,22 +75,43 @@ def _html(status):
     return {"status": status, "body": "<html><body>Bad gateway</body></html>", "content_type": "text/html"}
 
 
-@pytest.mark.parametrize(("looker", "status", "code"), [
-    ({"status": 403, "json": {"message": "Forbidden", "documentation_url": "x"}}, 403, "forbidden"),
-    ({"status": 404, "json": {"message": "Not found", "documentation_url": "x"}}, 404, "not_found"),
-    ({"status": 422, "json": {"message": "Validation Failed", "documentation_url": "x", "errors": [
-        {"field": "fields", "code": "invalid", "message": "Unknown field", "documentation_url": "x"}]}},
-     422, "looker_validation"),
-    ({"status": 429, "json": {"message": "slow down", "documentation_url": "x"}, "headers": {"Retry-After": "17"}},
-     503, "looker_unavailable"),
-    ({"status": 500, "json": {"message": "boom", "documentation_url": "x"}}, 502, "looker_error"),
-    (_html(500), 502, "looker_error"),
-    (_html(502), 502, "looker_error"),
-    ({"status": 200, "body": "\x00not json", "content_type": "application/json"}, 502, "looker_error"),
-    ({"body": requests.exceptions.ReadTimeout("Read timed out.")}, 504, "looker_timeout"),
-    ({"body": requests.exceptions.ConnectionError("Connection refused")}, 503, "looker_unavailable"),
-    ({"body": requests.exceptions.SSLError("certificate verify failed")}, 502, "looker_error"),
-])
+@pytest.mark.parametrize(
+    ("looker", "status", "code"),
+    [
+        ({"status": 403, "json": {"message": "Forbidden", "documentation_url": "x"}}, 403, "forbidden"),
+        ({"status": 404, "json": {"message": "Not found", "documentation_url": "x"}}, 404, "not_found"),
+        (
+            {
+                "status": 422,
+                "json": {
+                    "message": "Validation Failed",
+                    "documentation_url": "x",
+                    "errors": [
+                        {"field": "fields", "code": "invalid", "message": "Unknown field", "documentation_url": "x"}
+                    ],
+                },
+            },
+            422,
+            "looker_validation",
+        ),
+        (
+            {
+                "status": 429,
+                "json": {"message": "slow down", "documentation_url": "x"},
+                "headers": {"Retry-After": "17"},
+            },
+            503,
+            "looker_unavailable",
+        ),
+        ({"status": 500, "json": {"message": "boom", "documentation_url": "x"}}, 502, "looker_error"),
+        (_html(500), 502, "looker_error"),
+        (_html(502), 502, "looker_error"),
+        ({"status": 200, "body": "\x00not json", "content_type": "application/json"}, 502, "looker_error"),
+        ({"body": requests.exceptions.ReadTimeout("Read timed out.")}, 504, "looker_timeout"),
+        ({"body": requests.exceptions.ConnectionError("Connection refused")}, 503, "looker_unavailable"),
+        ({"body": requests.exceptions.SSLError("certificate verify failed")}, 502, "looker_error"),
+    ],
+)
 def test_looker_failures_map_to_our_errors(mocked, client, looker, status, code):
     mocked.add(responses.GET, f"{API}/looks/42", **looker)
     with pytest.raises(ApiError) as caught:
@@ -99,8 +125,7 @@ def test_looker_failures_map_to_our_errors(mocked, client, looker, status, code)
 
 
 def test_refused_credentials_are_a_502_naming_the_variables(mocked, client):
-    mocked.replace(responses.POST, f"{API}/login", status=404,
-                   json={"message": "Not found", "documentation_url": "x"})
+    mocked.replace(responses.POST, f"{API}/login", status=404, json={"message": "Not found", "documentation_url": "x"})
     with pytest.raises(ApiError) as caught:
         client.call("me", "me")
     assert caught.value.status == 502 and "LOOKERSDK_CLIENT_SECRET" in caught.value.detail
@@ -111,8 +136,12 @@ def test_a_token_revoked_server_side_triggers_one_relogin_and_retry(mocked, clie
     client.call("me", "me")  # logged in with t1
     mocked.remove(responses.GET, f"{API}/user")
     mocked.replace(responses.POST, f"{API}/login", json={**TOKEN, "access_token": "t2"})
-    mocked.add(responses.GET, f"{API}/user", status=401,  # Looker forgot t1 (restart, revoked keys)
-               json={"message": "Requires authentication.", "documentation_url": "x"})
+    mocked.add(
+        responses.GET,
+        f"{API}/user",
+        status=401,  # Looker forgot t1 (restart, revoked keys)
+        json={"message": "Requires authentication.", "documentation_url": "x"},
+    )
     mocked.add(responses.GET, f"{API}/user", json={"id": "1", "display_name": "again"})
     mocked.calls.reset()
     assert client.call("me", "me").display_name == "again"
@@ -121,8 +150,9 @@ def test_a_token_revoked_server_side_triggers_one_relogin_and_retry(mocked, clie
 
 
 def test_a_token_refused_twice_is_a_502(mocked, client):
-    mocked.add(responses.GET, f"{API}/user", status=401,
-               json={"message": "Requires authentication.", "documentation_url": "x"})
+    mocked.add(
+        responses.GET, f"{API}/user", status=401, json={"message": "Requires authentication.", "documentation_url": "x"}
+    )
     with pytest.raises(ApiError) as caught:
         client.call("me", "me")
     assert caught.value.status == 502
@@ -147,8 +177,7 @@ def test_callers_transport_options_are_not_mutated_by_the_login(mocked, client):
 
 
 def test_sixteen_threads_share_one_login_and_send_json(mocked, client):
-    mocked.add(responses.POST, f"{API}/queries/run/json", body='[{"orders.count":1}]',
-               content_type="application/json")
+    mocked.add(responses.POST, f"{API}/queries/run/json", body='[{"orders.count":1}]', content_type="application/json")
     barrier, results, failures = threading.Barrier(16), [], []
 
     def worker():
@@ -174,17 +203,30 @@ def test_sixteen_threads_share_one_login_and_send_json(mocked, client):
 def test_service_passes_looker_bytes_and_content_types_through(mocked):
     app = create_app(settings())
     web = app.test_client()
-    cases = {"json": ("application/json", b'[{"a":1}]'), "csv": ("text/csv; charset=utf-8", b"A\n1\n"),
-             "txt": ("text/plain; charset=utf-8", b"A\t\n1\n"), "html": ("text/html; charset=utf-8", b"<table/>"),
-             "md": ("text/markdown; charset=utf-8", b"| A |\n"), "sql": ("text/plain; charset=utf-8", b"SELECT 1"),
-             "json_bi": ("application/json", b'{"rows":[]}'), "json_detail": ("application/json", b'{"data":[]}')}
+    cases = {
+        "json": ("application/json", b'[{"a":1}]'),
+        "csv": ("text/csv; charset=utf-8", b"A\n1\n"),
+        "txt": ("text/plain; charset=utf-8", b"A\t\n1\n"),
+        "html": ("text/html; charset=utf-8", b"<table/>"),
+        "md": ("text/markdown; charset=utf-8", b"| A |\n"),
+        "sql": ("text/plain; charset=utf-8", b"SELECT 1"),
+        "json_bi": ("application/json", b'{"rows":[]}'),
+        "json_detail": ("application/json", b'{"data":[]}'),
+    }
     for fmt, (content_type, raw) in cases.items():
-        mocked.add(responses.POST, f"{API}/queries/run/{fmt}", body=raw,
-                   content_type="text/plain; charset=utf-8" if fmt != "json" else "application/json")
+        mocked.add(
+            responses.POST,
+            f"{API}/queries/run/{fmt}",
+            body=raw,
+            content_type="text/plain; charset=utf-8" if fmt != "json" else "application/json",
+        )
         reply = web.post(f"/api/query?format={fmt}", json=QUERY)
         assert (reply.status_code, reply.content_type, reply.data) == (200, content_type, raw), fmt
-    binary = {"png": ("image/png", b"\x89PNG\r\n"), "jpg": ("image/jpeg", b"\xff\xd8\xff"),
-              "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b"PK\x03\x04")}
+    binary = {
+        "png": ("image/png", b"\x89PNG\r\n"),
+        "jpg": ("image/jpeg", b"\xff\xd8\xff"),
+        "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b"PK\x03\x04"),
+    }
     for fmt, (content_type, raw) in binary.items():
         mocked.add(responses.GET, f"{API}/looks/7/run/{fmt}", body=raw, content_type=content_type)
         reply = web.get(f"/api/looks/7?format={fmt}")
@@ -193,7 +235,11 @@ def test_service_passes_looker_bytes_and_content_types_through(mocked):
 
 def test_latin1_text_from_looker_is_served_as_utf8(mocked):
     web = create_app(settings()).test_client()
-    mocked.add(responses.POST, f"{API}/queries/run/csv", body="Zoë\n".encode("latin-1"),
-               content_type="text/csv; charset=iso-8859-1")
+    mocked.add(
+        responses.POST,
+        f"{API}/queries/run/csv",
+        body="Zoë\n".encode("latin-1"),
+        content_type="text/csv; charset=iso-8859-1",
+    )
     reply = web.post("/api/query?format=csv", json=QUERY)
     assert reply.data == "Zoë\n".encode() and reply.content_type == "text/csv; charset=utf-8"

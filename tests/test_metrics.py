@@ -30,8 +30,15 @@ def test_ninety_days_give_ninety_points_of_real_numbers(client, emulator):
 def test_points_add_up_to_the_query_total(client, emulator):
     points = client.get("/api/metrics/orders?from=2025-01-01&to=2025-12-31&granularity=month").get_json()["points"]
     assert [p["period"] for p in points][:2] == ["2025-01-01", "2025-02-01"] and len(points) == 12
-    total = client.post("/api/query", json={"model": "thelook", "view": "orders", "fields": ["orders.count"],
-                                            "filters": {"orders.created_date": "2025-01-01 to 2026-01-01"}})
+    total = client.post(
+        "/api/query",
+        json={
+            "model": "thelook",
+            "view": "orders",
+            "fields": ["orders.count"],
+            "filters": {"orders.created_date": "2025-01-01 to 2026-01-01"},
+        },
+    )
     assert sum(p["value"] for p in points) == total.get_json()[0]["orders.count"]
 
 
@@ -46,11 +53,18 @@ def test_metric_results_are_cached(client, emulator):
     assert second.headers["X-Cache"] == "HIT" and calls(emulator, "run_inline_query") == 1
 
 
-@pytest.mark.parametrize(("query", "field"), [
-    ("from=2025-02-30", "from"), ("to=yesterday", "to"), ("from=2025-1-1", "from"),
-    ("from=2025-03-01&to=2025-02-01", "to"), ("from=2015-01-01&to=2025-01-01", "from"),
-    ("granularity=hour", "granularity"), ("colour=red", "colour"),
-])
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("from=2025-02-30", "from"),
+        ("to=yesterday", "to"),
+        ("from=2025-1-1", "from"),
+        ("from=2025-03-01&to=2025-02-01", "to"),
+        ("from=2015-01-01&to=2025-01-01", "from"),
+        ("granularity=hour", "granularity"),
+        ("colour=red", "colour"),
+    ],
+)
 def test_bad_parameters_are_400_naming_them(client, emulator, query, field):
     body = problem(client.get(f"/api/metrics/orders?{query}"), 400, "invalid_request")
     assert body["errors"][0]["field"] == field and calls(emulator, "run_inline_query") == 0
@@ -64,16 +78,27 @@ def test_unknown_metric_is_404_listing_the_names(client):
     assert "revenue, orders" in problem(client.get("/api/metrics/nope"), 404, "not_found")["detail"]
 
 
-@pytest.mark.parametrize(("text", "named"), [
-    ('[metrics.m]\nlabel = "M"\nmodel = "thelook"\nexplore = "orders"\ntime = "orders.created"\n', "'measure'"),
-    ('[metrics.m]\nlabel = "M"\nmodel = "thelook"\nexplore = "orders"\nmeasure = "count"\ntime = "orders.c"\n',
-     "'measure'"),
-    ('[metrics.m]\nlabel = "M"\nmodel = "thelook"\nexplore = "orders"\nmeasure = "orders.count"\n'
-     'time = "orders.created"\ncolour = "red"\n', "'colour'"),
-    ('[metrics.m]\nlabel = "M"\nmodel = "thelook"\nexplore = "orders"\nmeasure = "orders.count"\n'
-     'time = "orders.created"\ngranularities = ["hour"]\n', "'granularities'"),
-    ("[metrics.m\n", "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ('[metrics.m]\nlabel = "M"\nmodel = "thelook"\nexplore = "orders"\ntime = "orders.created"\n', "'measure'"),
+        (
+            '[metrics.m]\nlabel = "M"\nmodel = "thelook"\nexplore = "orders"\nmeasure = "count"\ntime = "orders.c"\n',
+            "'measure'",
+        ),
+        (
+            '[metrics.m]\nlabel = "M"\nmodel = "thelook"\nexplore = "orders"\nmeasure = "orders.count"\n'
+            'time = "orders.created"\ncolour = "red"\n',
+            "'colour'",
+        ),
+        (
+            '[metrics.m]\nlabel = "M"\nmodel = "thelook"\nexplore = "orders"\nmeasure = "orders.count"\n'
+            'time = "orders.created"\ngranularities = ["hour"]\n',
+            "'granularities'",
+        ),
+        ("[metrics.m\n", "not valid TOML"),
+    ],
+)
 def test_a_bad_metrics_file_names_file_metric_and_field(tmp_path, text, named):
     path = tmp_path / "bad.toml"
     path.write_text(text)

@@ -51,8 +51,9 @@ class Inbox:
         self.controller = Controller(self, hostname="127.0.0.1", port=free_port())
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-        self.messages.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content,
-                                                                         policy=email.policy.default)))
+        self.messages.append(
+            (envelope.rcpt_tos, email.message_from_bytes(envelope.content, policy=email.policy.default))
+        )
         return "250 OK"
 
 
@@ -94,13 +95,23 @@ def make_deps(emulator, inbox, slack, tmp_path):
 
     def build(smtp_port=None, ledger=None, **env):
         settings = Settings.from_env(emulator_env(emulator))
-        full_env = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port or inbox.controller.port),
-                    "SMTP_FROM": "reports@example.com", "TEST_SLACK_WEBHOOK": slack.url, **env}
-        deps = Deps(client=LookerClient(settings, pool_size=2), catalog=load_catalog(str(ROOT / "metrics.toml"),
-                                                                                     True),
-                    mail=smtp_settings(full_env), ledger=ledger or FileLedger(str(tmp_path / "state.json")),
-                    env=full_env, delays=(0.5, 1.0, 2.0), sleep=sleeps.append,
-                    now=lambda: dt.datetime(2026, 11, 23, 8, 0, 5, tzinfo=dt.UTC))
+        full_env = {
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": str(smtp_port or inbox.controller.port),
+            "SMTP_FROM": "reports@example.com",
+            "TEST_SLACK_WEBHOOK": slack.url,
+            **env,
+        }
+        deps = Deps(
+            client=LookerClient(settings, pool_size=2),
+            catalog=load_catalog(str(ROOT / "metrics.toml"), True),
+            mail=smtp_settings(full_env),
+            ledger=ledger or FileLedger(str(tmp_path / "state.json")),
+            env=full_env,
+            delays=(0.5, 1.0, 2.0),
+            sleep=sleeps.append,
+            now=lambda: dt.datetime(2026, 11, 23, 8, 0, 5, tzinfo=dt.UTC),
+        )
         deps.sleeps = sleeps
         return deps
 
@@ -221,19 +232,25 @@ def test_list_shows_next_run_times(tmp_path, capsys):
 BASE = REPORT.replace("\n", "\n", 1)
 
 
-@pytest.mark.parametrize(("change", "named"), [
-    (("look = 2\n", ""), "'look'"),
-    (("look = 2\n", "look = 2\nmetric = { name = \"revenue\" }\n"), "'look'"),
-    (("0 8 * * mon", "0 8 * * someday"), "'schedule'"),
-    (("Europe/London", "Europe/Atlantis"), "'timezone'"),
-    (('format = "csv"', 'format = "pdf"'), "'format'"),
-    (('slack = { webhook_env = "TEST_SLACK_WEBHOOK" }', 'slack = { url = "https://hooks.slack.com/x" }'), "'slack'"),
-    (('to = ["sales@example.com", "boss@example.com"]', 'to = ["not-an-address"]'), "'email.to'"),
-    (("{title}: {rows} rows ({date})", "{title} for {customer}"), "'email.subject'"),
-    (("look = 2\n", 'metric = { name = "churn" }\n'), "'metric.name'"),
-    (("look = 2\n", 'query = { model = "thelook", view = "orders", fields = ["count"] }\n'), "'query.fields.0'"),
-    (("link =", "colour = \"red\"\nlink ="), "'colour'"),
-])
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        (("look = 2\n", ""), "'look'"),
+        (("look = 2\n", 'look = 2\nmetric = { name = "revenue" }\n'), "'look'"),
+        (("0 8 * * mon", "0 8 * * someday"), "'schedule'"),
+        (("Europe/London", "Europe/Atlantis"), "'timezone'"),
+        (('format = "csv"', 'format = "pdf"'), "'format'"),
+        (
+            ('slack = { webhook_env = "TEST_SLACK_WEBHOOK" }', 'slack = { url = "https://hooks.slack.com/x" }'),
+            "'slack'",
+        ),
+        (('to = ["sales@example.com", "boss@example.com"]', 'to = ["not-an-address"]'), "'email.to'"),
+        (("{title}: {rows} rows ({date})", "{title} for {customer}"), "'email.subject'"),
+        (("look = 2\n", 'metric = { name = "churn" }\n'), "'metric.name'"),
+        (("look = 2\n", 'query = { model = "thelook", view = "orders", fields = ["count"] }\n'), "'query.fields.0'"),
+        (("link =", 'colour = "red"\nlink ='), "'colour'"),
+    ],
+)
 def test_a_bad_reports_file_names_file_report_and_field(tmp_path, change, named):
     path = tmp_path / "reports.toml"
     path.write_text(REPORT.replace(*change))
@@ -258,15 +275,26 @@ def _env(emulator, **extra):
 def test_the_command_refuses_a_bad_file_before_running(emulator, tmp_path):
     path = tmp_path / "bad.toml"
     path.write_text("[reports.x]\ntitle = 1\n")
-    done = subprocess.run([sys.executable, "-m", "app.reports", "list"], cwd=ROOT, capture_output=True, text=True,
-                          env=_env(emulator, REPORTS_FILE=str(path)), timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "app.reports", "list"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=_env(emulator, REPORTS_FILE=str(path)),
+        timeout=60,
+    )
     assert done.returncode == 2 and "report 'x'" in done.stderr and "'title'" in done.stderr
 
 
 def test_serve_stops_cleanly_on_sigterm(emulator, tmp_path):
-    process = subprocess.Popen([sys.executable, "-m", "app.reports", "serve"], cwd=ROOT, text=True,
-                               env=_env(emulator, REPORTS_STATE_FILE=str(tmp_path / "s.json")),
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app.reports", "serve"],
+        cwd=ROOT,
+        text=True,
+        env=_env(emulator, REPORTS_STATE_FILE=str(tmp_path / "s.json")),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     assert process.stdout.readline().startswith("Serving 3 report(s)")
     process.send_signal(signal.SIGTERM)
     out, _ = process.communicate(timeout=30)

@@ -45,14 +45,17 @@ def test_readyz_is_503_when_looker_is_down(app, emulator):
 
 
 # ---- auth ------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize(("headers", "status"), [
-    ({}, 401),
-    ({"Authorization": "Bearer wrong-key-0123456789"}, 401),
-    ({"Authorization": f"Basic {API_KEY}"}, 401),
-    ({"X-API-Key": "nope"}, 401),
-    ({"Authorization": f"Bearer {API_KEY}"}, 200),
-    ({"X-API-Key": API_KEY}, 200),
-])
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({}, 401),
+        ({"Authorization": "Bearer wrong-key-0123456789"}, 401),
+        ({"Authorization": f"Basic {API_KEY}"}, 401),
+        ({"X-API-Key": "nope"}, 401),
+        ({"Authorization": f"Bearer {API_KEY}"}, 200),
+        ({"X-API-Key": API_KEY}, 200),
+    ],
+)
 def test_api_keys_guard_the_api(app, headers, status):
     reply = app.test_client().post("/api/query", json=QUERY, headers=headers)
     assert reply.status_code == status
@@ -72,21 +75,24 @@ def test_anonymous_mode_lets_callers_in(make_app):
 
 
 # ---- input errors ----------------------------------------------------------------------------------------
-@pytest.mark.parametrize(("body", "fields"), [
-    ({"view": "orders", "fields": ["orders.count"]}, {"model"}),
-    ({**QUERY, "fields": []}, {"fields"}),
-    ({**QUERY, "fields": "orders.count"}, {"fields"}),
-    ({**QUERY, "fields": ["count"]}, {"fields.0"}),
-    ({**QUERY, "limit": 5001}, {"limit"}),
-    ({**QUERY, "limit": 0}, {"limit"}),
-    ({**QUERY, "limit": "many"}, {"limit"}),
-    ({**QUERY, "format": "pdf"}, {"format"}),
-    ({**QUERY, "format": "png"}, {"format"}),
-    ({**QUERY, "sorts": ["orders.count sideways"]}, {"sorts.0"}),
-    ({**QUERY, "filters": ["orders.status"]}, {"filters"}),
-    ({**QUERY, "surprise": 1}, {"surprise"}),
-    ({**QUERY, "apply_formatting": "perhaps"}, {"apply_formatting"}),
-])
+@pytest.mark.parametrize(
+    ("body", "fields"),
+    [
+        ({"view": "orders", "fields": ["orders.count"]}, {"model"}),
+        ({**QUERY, "fields": []}, {"fields"}),
+        ({**QUERY, "fields": "orders.count"}, {"fields"}),
+        ({**QUERY, "fields": ["count"]}, {"fields.0"}),
+        ({**QUERY, "limit": 5001}, {"limit"}),
+        ({**QUERY, "limit": 0}, {"limit"}),
+        ({**QUERY, "limit": "many"}, {"limit"}),
+        ({**QUERY, "format": "pdf"}, {"format"}),
+        ({**QUERY, "format": "png"}, {"format"}),
+        ({**QUERY, "sorts": ["orders.count sideways"]}, {"sorts.0"}),
+        ({**QUERY, "filters": ["orders.status"]}, {"filters"}),
+        ({**QUERY, "surprise": 1}, {"surprise"}),
+        ({**QUERY, "apply_formatting": "perhaps"}, {"apply_formatting"}),
+    ],
+)
 def test_invalid_queries_are_400_naming_each_field(client, emulator, body, fields):
     body_ = problem(client.post("/api/query", json=body), 400, "invalid_request")
     assert {e["field"] for e in body_["errors"]} == fields
@@ -101,13 +107,16 @@ def test_limit_is_capped_by_max_rows(make_app):
     assert "at most 10" in body["errors"][0]["message"]
 
 
-@pytest.mark.parametrize(("kwargs", "status", "code"), [
-    ({"data": "{not json", "content_type": "application/json"}, 400, "invalid_request"),
-    ({"data": "[1, 2]", "content_type": "application/json"}, 400, "invalid_request"),
-    ({"data": "model=thelook", "content_type": "application/x-www-form-urlencoded"}, 415, "unsupported_media_type"),
-    ({"data": "{}"}, 415, "unsupported_media_type"),
-    ({"data": "{" + " " * 70000 + "}", "content_type": "application/json"}, 413, "payload_too_large"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "status", "code"),
+    [
+        ({"data": "{not json", "content_type": "application/json"}, 400, "invalid_request"),
+        ({"data": "[1, 2]", "content_type": "application/json"}, 400, "invalid_request"),
+        ({"data": "model=thelook", "content_type": "application/x-www-form-urlencoded"}, 415, "unsupported_media_type"),
+        ({"data": "{}"}, 415, "unsupported_media_type"),
+        ({"data": "{" + " " * 70000 + "}", "content_type": "application/json"}, 413, "payload_too_large"),
+    ],
+)
 def test_bad_bodies_get_the_contract_status(client, kwargs, status, code):
     problem(client.post("/api/query", **kwargs), status, code)
 
@@ -141,18 +150,23 @@ def test_query_returns_lookers_json(client, emulator):
     assert calls(emulator, "run_inline_query") == 1
 
 
-@pytest.mark.parametrize(("fmt", "content_type", "marker"), [
-    ("json_bi", "application/json", b'"metadata"'),
-    ("json_detail", "application/json", b'"data"'),
-    ("csv", "text/csv; charset=utf-8", b"Orders Status,Orders Count"),
-    ("txt", "text/plain; charset=utf-8", b"Orders Status\tOrders Count"),
-    ("html", "text/html; charset=utf-8", b"<table>"),
-    ("md", "text/markdown; charset=utf-8", b"| Orders Status | Orders Count |"),
-    ("sql", "text/plain; charset=utf-8", b"SELECT"),
-])
+@pytest.mark.parametrize(
+    ("fmt", "content_type", "marker"),
+    [
+        ("json_bi", "application/json", b'"metadata"'),
+        ("json_detail", "application/json", b'"data"'),
+        ("csv", "text/csv; charset=utf-8", b"Orders Status,Orders Count"),
+        ("txt", "text/plain; charset=utf-8", b"Orders Status\tOrders Count"),
+        ("html", "text/html; charset=utf-8", b"<table>"),
+        ("md", "text/markdown; charset=utf-8", b"| Orders Status | Orders Count |"),
+        ("sql", "text/plain; charset=utf-8", b"SELECT"),
+    ],
+)
 def test_query_serves_every_text_format(client, fmt, content_type, marker):
-    for reply in (client.post(f"/api/query?format={fmt}", json=QUERY),
-                  client.post("/api/query", json={**QUERY, "format": fmt})):
+    for reply in (
+        client.post(f"/api/query?format={fmt}", json=QUERY),
+        client.post("/api/query", json={**QUERY, "format": fmt}),
+    ):
         assert (reply.status_code, reply.content_type) == (200, content_type)
         assert marker in reply.data
 
@@ -179,13 +193,16 @@ def test_request_id_is_echoed_or_made(client):
 
 
 # ---- looks -----------------------------------------------------------------------------------------------
-@pytest.mark.parametrize(("fmt", "content_type", "magic"), [
-    ("json", "application/json", b"[{"),
-    ("csv", "text/csv; charset=utf-8", b"Orders Status"),
-    ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b"PK\x03\x04"),
-    ("png", "image/png", b"\x89PNG"),
-    ("jpg", "image/jpeg", b"\xff\xd8\xff"),
-])
+@pytest.mark.parametrize(
+    ("fmt", "content_type", "magic"),
+    [
+        ("json", "application/json", b"[{"),
+        ("csv", "text/csv; charset=utf-8", b"Orders Status"),
+        ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b"PK\x03\x04"),
+        ("png", "image/png", b"\x89PNG"),
+        ("jpg", "image/jpeg", b"\xff\xd8\xff"),
+    ],
+)
 def test_looks_run_in_every_format(client, fmt, content_type, magic):
     reply = client.get(f"/api/looks/1?format={fmt}")
     assert (reply.status_code, reply.content_type) == (200, content_type)
@@ -218,9 +235,15 @@ def test_dashboard_has_the_contract_shape(client):
         assert set(element) == {"id", "title", "type", "look_id", "query_id", "query"}
         assert set(element["query"]) == {"model", "view", "fields", "filters", "sorts", "limit"}
     assert body["elements"][0]["look_id"] == "2" and body["elements"][0]["type"] == "looker_line"
-    assert body["filters"][0] == {"name": "Date", "title": "Date", "type": "date_filter",
-                                  "default_value": "12 months", "model": "thelook", "explore": "order_items",
-                                  "dimension": "orders.created_date"}
+    assert body["filters"][0] == {
+        "name": "Date",
+        "title": "Date",
+        "type": "date_filter",
+        "default_value": "12 months",
+        "model": "thelook",
+        "explore": "order_items",
+        "dimension": "orders.created_date",
+    }
 
 
 def test_text_tiles_have_no_query(client):

@@ -29,19 +29,41 @@ def _plan(dashboard_id: str) -> dict:
         listen = {}
         for filterable in (element.result_maker.filterables or []) if element.result_maker else []:
             listen.update({item.dashboard_filter_name: item.field for item in filterable.listen or []})
-        tiles.append({"id": element.id, "title": element.title or element.title_text or "",
-                      "type": element_type(element), "listen": listen,
-                      "query": None if query is None else write_query(
-                          query.model, query.view, query.fields or [], query.filters or {}, query.sorts,
-                          query.pivots, query.limit or 500, query.query_timezone)})
-    return {"id": board.id, "title": board.title, "tiles": tiles,
-            "filters": {f.name: f.default_value or "" for f in board.dashboard_filters or []}}
+        tiles.append(
+            {
+                "id": element.id,
+                "title": element.title or element.title_text or "",
+                "type": element_type(element),
+                "listen": listen,
+                "query": None
+                if query is None
+                else write_query(
+                    query.model,
+                    query.view,
+                    query.fields or [],
+                    query.filters or {},
+                    query.sorts,
+                    query.pivots,
+                    query.limit or 500,
+                    query.query_timezone,
+                ),
+            }
+        )
+    return {
+        "id": board.id,
+        "title": board.title,
+        "tiles": tiles,
+        "filters": {f.name: f.default_value or "" for f in board.dashboard_filters or []},
+    }
 
 
 def _load_plan(dashboard_id: str) -> dict:
     meta = current_app.extensions["meta_cache"]
-    outcome = meta.lookup(cache_key("dashboard-plan", id=dashboard_id),
-                          lambda: (orjson.dumps(_plan(dashboard_id)), "application/json"), "meta")
+    outcome = meta.lookup(
+        cache_key("dashboard-plan", id=dashboard_id),
+        lambda: (orjson.dumps(_plan(dashboard_id)), "application/json"),
+        "meta",
+    )
     return orjson.loads(outcome.entry.body)
 
 
@@ -90,8 +112,10 @@ def get_dashboard_data(dashboard_id: str):
     unknown = sorted(set(request.args) - set(plan["filters"]))
     if unknown:
         known = ", ".join(plan["filters"]) or "none"
-        raise invalid(f"Unknown dashboard filter(s): {', '.join(unknown)}. This dashboard's filters: {known}.",
-                      [{"field": name, "message": "not a filter of this dashboard"} for name in unknown])
+        raise invalid(
+            f"Unknown dashboard filter(s): {', '.join(unknown)}. This dashboard's filters: {known}.",
+            [{"field": name, "message": "not a filter of this dashboard"} for name in unknown],
+        )
     values = {name: request.args.get(name, default) for name, default in plan["filters"].items()}
     elements = []
     for tile, result in zip(plan["tiles"], _run_tiles(plan["tiles"], values), strict=True):

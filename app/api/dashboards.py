@@ -16,15 +16,23 @@ DASHBOARD_ID = re.compile(r"[0-9]{1,20}|[A-Za-z0-9_]{1,100}::[A-Za-z0-9_]{1,100}
 def _query(query) -> dict | None:
     if query is None:
         return None
-    return {"model": query.model, "view": query.view, "fields": list(query.fields or []),
-            "filters": dict(query.filters or {}), "sorts": list(query.sorts or []),
-            "limit": int(query.limit) if query.limit and str(query.limit).lstrip("-").isdigit() else None}
+    return {
+        "model": query.model,
+        "view": query.view,
+        "fields": list(query.fields or []),
+        "filters": dict(query.filters or {}),
+        "sorts": list(query.sorts or []),
+        "limit": int(query.limit) if query.limit and str(query.limit).lstrip("-").isdigit() else None,
+    }
 
 
 def element_query(element):
     """Return the query a tile runs: its own, its result maker's, or its Look's."""
-    for source in (element.query, element.result_maker and element.result_maker.query,
-                   element.look and element.look.query):
+    for source in (
+        element.query,
+        element.result_maker and element.result_maker.query,
+        element.look and element.look.query,
+    ):
         if source is not None:
             return source
     return None
@@ -39,14 +47,37 @@ def element_type(element) -> str:
 
 def describe(dashboard) -> dict:
     """Reshape Looker's Dashboard into the contract's dashboard object."""
-    elements = [{"id": e.id, "title": e.title or e.title_text or "", "type": element_type(e),
-                 "look_id": e.look_id, "query_id": e.query_id or (e.result_maker.query_id if e.result_maker else None),
-                 "query": _query(element_query(e))} for e in dashboard.dashboard_elements or []]
-    filters = [{"name": f.name, "title": f.title, "type": f.type, "default_value": f.default_value,
-                "model": f.model, "explore": f.explore, "dimension": f.dimension}
-               for f in dashboard.dashboard_filters or []]
-    return {"id": dashboard.id, "title": dashboard.title, "description": dashboard.description,
-            "element_count": len(elements), "elements": elements, "filters": filters}
+    elements = [
+        {
+            "id": e.id,
+            "title": e.title or e.title_text or "",
+            "type": element_type(e),
+            "look_id": e.look_id,
+            "query_id": e.query_id or (e.result_maker.query_id if e.result_maker else None),
+            "query": _query(element_query(e)),
+        }
+        for e in dashboard.dashboard_elements or []
+    ]
+    filters = [
+        {
+            "name": f.name,
+            "title": f.title,
+            "type": f.type,
+            "default_value": f.default_value,
+            "model": f.model,
+            "explore": f.explore,
+            "dimension": f.dimension,
+        }
+        for f in dashboard.dashboard_filters or []
+    ]
+    return {
+        "id": dashboard.id,
+        "title": dashboard.title,
+        "description": dashboard.description,
+        "element_count": len(elements),
+        "elements": elements,
+        "filters": filters,
+    }
 
 
 def checked_id(dashboard_id: str) -> str:

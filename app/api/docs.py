@@ -26,8 +26,11 @@ def openapi_json():
 @bp.get("/docs")
 def docs_page():
     """Return the readable API page."""
-    return Response((STATIC / "docs.html").read_bytes(), content_type="text/html; charset=utf-8",
-                    headers={"Content-Security-Policy": PAGE_POLICY})
+    return Response(
+        (STATIC / "docs.html").read_bytes(),
+        content_type="text/html; charset=utf-8",
+        headers={"Content-Security-Policy": PAGE_POLICY},
+    )
 
 
 @bp.get("/docs/docs.js")

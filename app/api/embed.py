@@ -39,17 +39,38 @@ def _issue(target: str, kind: str, ident: str) -> Response:
     path = target + ("?" + urlencode(filters) if filters else "")
     user = caller()
     if settings.looker_embed_secret:
-        url = signed_embed_url(settings.looker_embed_secret.reveal(), settings.looker_embed_host, path,
-                               external_user_id=user, permissions=list(settings.embed_permissions), models=models,
-                               session_length=settings.embed_session_length)
+        url = signed_embed_url(
+            settings.looker_embed_secret.reveal(),
+            settings.looker_embed_host,
+            path,
+            external_user_id=user,
+            permissions=list(settings.embed_permissions),
+            models=models,
+            session_length=settings.embed_session_length,
+        )
     else:
-        url = looker().call(f"an embed URL for {kind} {ident}", "create_sso_embed_url", {
-            "target_url": settings.looker_base_url + path, "external_user_id": user,
-            "permissions": list(settings.embed_permissions), "models": models,
-            "session_length": settings.embed_session_length, "force_logout_login": True}).url
+        url = (
+            looker()
+            .call(
+                f"an embed URL for {kind} {ident}",
+                "create_sso_embed_url",
+                {
+                    "target_url": settings.looker_base_url + path,
+                    "external_user_id": user,
+                    "permissions": list(settings.embed_permissions),
+                    "models": models,
+                    "session_length": settings.embed_session_length,
+                    "force_logout_login": True,
+                },
+            )
+            .url
+        )
     log.info("embed url issued", extra={"event": "embed_issued", "caller": user, "target": f"{kind} {ident}"})
-    return Response(orjson.dumps({"url": url, "session_length": settings.embed_session_length}),
-                    content_type="application/json", headers={"Cache-Control": "no-store"})
+    return Response(
+        orjson.dumps({"url": url, "session_length": settings.embed_session_length}),
+        content_type="application/json",
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 @bp.post("/dashboards/<dashboard_id>")

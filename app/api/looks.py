@@ -36,9 +36,17 @@ def run_look(look_id: int):
         require_model(look_model(look_id))
 
     def fetch():
-        return looker_result(looker().fetch(f"Look {look_id}", "run_look", str(look_id), params.format,
-                                            limit=params.limit, apply_formatting=params.apply_formatting),
-                             params.format)
+        return looker_result(
+            looker().fetch(
+                f"Look {look_id}",
+                "run_look",
+                str(look_id),
+                params.format,
+                limit=params.limit,
+                apply_formatting=params.apply_formatting,
+            ),
+            params.format,
+        )
 
     key = cache_key("look", look=look_id, **params.model_dump())
     return serve_cached(key, LOOKS_TAG, fetch)

@@ -29,8 +29,10 @@ def _range(metric: Metric) -> tuple[dt.date, dt.date, str]:
     params = query_args(MetricParams)
     granularity = params.granularity or ("day" if "day" in metric.granularities else metric.granularities[0])
     if granularity not in metric.granularities:
-        raise invalid(f"granularity must be one of {', '.join(metric.granularities)} for this metric.",
-                      [{"field": "granularity", "message": f"'{granularity}' is not offered for this metric"}])
+        raise invalid(
+            f"granularity must be one of {', '.join(metric.granularities)} for this metric.",
+            [{"field": "granularity", "message": f"'{granularity}' is not offered for this metric"}],
+        )
     try:
         end = dt.date.fromisoformat(params.to) if params.to else dt.datetime.now(dt.UTC).date()
     except ValueError:
@@ -43,8 +45,10 @@ def _range(metric: Metric) -> tuple[dt.date, dt.date, str]:
         raise invalid("'from' is after 'to'.", [{"field": "to", "message": "must not be before 'from'"}])
     days = (end - start).days + 1
     if days > _catalog().max_days:
-        raise invalid(f"The range is {days} days; at most {_catalog().max_days} are allowed.",
-                      [{"field": "from", "message": f"range longer than {_catalog().max_days} days"}])
+        raise invalid(
+            f"The range is {days} days; at most {_catalog().max_days} are allowed.",
+            [{"field": "from", "message": f"range longer than {_catalog().max_days} days"}],
+        )
     return start, end, granularity
 
 
@@ -68,10 +72,18 @@ def get_metric(name: str):
     def fetch():
         return looker_result(looker().fetch(f"metric '{name}'", "run_inline_query", "json", body), "json")
 
-    outcome = current_app.extensions["cache"].lookup(query_key(body, "json", False), fetch,
-                                                     f"model:{metric.model}")
+    outcome = current_app.extensions["cache"].lookup(query_key(body, "json", False), fetch, f"model:{metric.model}")
     points = to_points(orjson.loads(outcome.entry.body), metric, time_field, start, end, granularity)
-    payload = {"metric": name, "label": metric.label, "from": start.isoformat(), "to": end.isoformat(),
-               "granularity": granularity, "points": points}
-    return Response(orjson.dumps(payload), content_type="application/json",
-                    headers={"X-Cache": outcome.status, "Cache-Control": "private, no-cache"})
+    payload = {
+        "metric": name,
+        "label": metric.label,
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "granularity": granularity,
+        "points": points,
+    }
+    return Response(
+        orjson.dumps(payload),
+        content_type="application/json",
+        headers={"X-Cache": outcome.status, "Cache-Control": "private, no-cache"},
+    )

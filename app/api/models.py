@@ -18,13 +18,17 @@ NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 
 
 def _explores(model) -> list[dict]:
-    return [{"name": e.name, "label": e.label, "description": e.description}
-            for e in model.explores or [] if not e.hidden]
+    return [
+        {"name": e.name, "label": e.label, "description": e.description} for e in model.explores or [] if not e.hidden
+    ]
 
 
 def _models() -> list:
-    return [m for m in looker().call("the LookML models", "all_lookml_models", fields="name,label,explores")
-            if model_allowed(m.name)]
+    return [
+        m
+        for m in looker().call("the LookML models", "all_lookml_models", fields="name,label,explores")
+        if model_allowed(m.name)
+    ]
 
 
 def _json(value) -> tuple[bytes, str]:
@@ -51,15 +55,20 @@ def _model(name: str):
 @bp.get("")
 def list_models():
     """List the models clients may query, with their explores."""
-    return serve_cached(cache_key("models"), "meta", lambda: _json(
-        [{"name": m.name, "label": m.label, "explores": _explores(m)} for m in _models()]), "meta_cache")
+    return serve_cached(
+        cache_key("models"),
+        "meta",
+        lambda: _json([{"name": m.name, "label": m.label, "explores": _explores(m)} for m in _models()]),
+        "meta_cache",
+    )
 
 
 @bp.get("/<model>/explores")
 def list_explores(model: str):
     """List a model's explores."""
-    return serve_cached(cache_key("explores", model=model), "meta", lambda: _json(_explores(_model(model))),
-                        "meta_cache")
+    return serve_cached(
+        cache_key("explores", model=model), "meta", lambda: _json(_explores(_model(model))), "meta_cache"
+    )
 
 
 def _field(f) -> dict:
@@ -70,22 +79,34 @@ def _describe(model: str, explore: str) -> tuple[bytes, str]:
     _check_name("explore", explore)
     require_model(model)
     try:
-        found = looker().call(f"explore '{model}/{explore}'", "lookml_model_explore", model, explore,
-                              fields="name,label,description,fields")
+        found = looker().call(
+            f"explore '{model}/{explore}'",
+            "lookml_model_explore",
+            model,
+            explore,
+            fields="name,label,description,fields",
+        )
     except ApiError as exc:
         if exc.status == 404:
             names = ", ".join(e["name"] for e in _explores(_model(model))) or "none"
             raise ApiError(404, f"Model '{model}' has no explore '{explore}'. Its explores: {names}.") from None
         raise
     fields = found.fields
-    return _json({"name": found.name, "label": found.label, "description": found.description,
-                  "dimensions": [_field(f) for f in fields.dimensions or [] if not f.hidden],
-                  "measures": [_field(f) for f in fields.measures or [] if not f.hidden]})
+    return _json(
+        {
+            "name": found.name,
+            "label": found.label,
+            "description": found.description,
+            "dimensions": [_field(f) for f in fields.dimensions or [] if not f.hidden],
+            "measures": [_field(f) for f in fields.measures or [] if not f.hidden],
+        }
+    )
 
 
 @bp.get("/<model>/explores/<explore>")
 def describe_explore(model: str, explore: str):
     """Describe an explore's dimensions and measures."""
     _check_name("model", model)
-    return serve_cached(cache_key("explore", model=model, explore=explore), "meta",
-                        lambda: _describe(model, explore), "meta_cache")
+    return serve_cached(
+        cache_key("explore", model=model, explore=explore), "meta", lambda: _describe(model, explore), "meta_cache"
+    )

@@ -25,8 +25,15 @@ def run_query():
         return response
 
     def fetch():  # only on a miss: a hit never builds Looker's request
-        return looker_result(looker().fetch(f"the query on {query.model}/{query.view}", "run_inline_query",
-                                            query.format, query.looker_body(),
-                                            apply_formatting=query.apply_formatting), query.format)
+        return looker_result(
+            looker().fetch(
+                f"the query on {query.model}/{query.view}",
+                "run_inline_query",
+                query.format,
+                query.looker_body(),
+                apply_formatting=query.apply_formatting,
+            ),
+            query.format,
+        )
 
     return serve_cached(key, f"model:{query.model}", fetch)

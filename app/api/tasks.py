@@ -42,8 +42,12 @@ def _decode(task_id: str) -> dict:
 
 def _accepted(task_id: str, status: str) -> Response:
     location = url_for("tasks.get_task", task_id=task_id)
-    return Response(orjson.dumps({"id": task_id, "status": status}), status=202, content_type="application/json",
-                    headers={"Location": location, "Retry-After": "1", "Cache-Control": "no-store"})
+    return Response(
+        orjson.dumps({"id": task_id, "status": status}),
+        status=202,
+        content_type="application/json",
+        headers={"Location": location, "Retry-After": "1", "Cache-Control": "no-store"},
+    )
 
 
 def start_task(query: QueryRequest, key: str) -> Response:
@@ -55,8 +59,13 @@ def start_task(query: QueryRequest, key: str) -> Response:
     client = looker()
     what = f"the query on {query.model}/{query.view}"
     saved = client.call(what, "create_query", query.looker_body(), fields="id")
-    started = client.call(what, "create_query_task", {"query_id": saved.id, "result_format": query.format},
-                          apply_formatting=query.apply_formatting, fields="id,status")
+    started = client.call(
+        what,
+        "create_query_task",
+        {"query_id": saved.id, "result_format": query.format},
+        apply_formatting=query.apply_formatting,
+        fields="id,status",
+    )
     task["t"] = started.id
     return _accepted(_signer().dumps(task), started.status or "added")
 

@@ -28,10 +28,14 @@ def build(env) -> tuple[dict, Deps]:
     settings = Settings.from_env(env, allow_anonymous=True)  # reports have no HTTP clients to authenticate
     catalog = load_catalog(settings.metrics_file, settings.metrics_file_required)
     reports = load_reports(settings.reports_file, settings.max_rows, set(catalog.metrics))
-    ledger = RedisLedger(settings.redis_url) if settings.redis_url else FileLedger(
-        env.get("REPORTS_STATE_FILE", "").strip() or ".reports-state.json")
-    deps = Deps(client=LookerClient(settings, pool_size=4), catalog=catalog, mail=smtp_settings(env),
-                ledger=ledger, env=env)
+    ledger = (
+        RedisLedger(settings.redis_url)
+        if settings.redis_url
+        else FileLedger(env.get("REPORTS_STATE_FILE", "").strip() or ".reports-state.json")
+    )
+    deps = Deps(
+        client=LookerClient(settings, pool_size=4), catalog=catalog, mail=smtp_settings(env), ledger=ledger, env=env
+    )
     return reports, deps
 
 
@@ -46,8 +50,10 @@ def _source(report) -> str:
 def cmd_list(reports: dict, now: dt.datetime) -> int:
     for report in reports.values():
         runs = ", ".join(r.strftime("%Y-%m-%d %H:%M %Z") for r in next_runs(report, now))
-        print(f"{report.name}: {report.title}\n  {_source(report)} as {report.format} to "
-              f"{' and '.join(report.destinations)}\n  schedule '{report.schedule}' ({report.timezone}); next: {runs}")
+        print(
+            f"{report.name}: {report.title}\n  {_source(report)} as {report.format} to "
+            f"{' and '.join(report.destinations)}\n  schedule '{report.schedule}' ({report.timezone}); next: {runs}"
+        )
     return 0
 
 
@@ -63,9 +69,11 @@ def cmd_run(reports: dict, deps: Deps, name: str, dry: bool, out: str) -> int:
         print("Dry run, nothing sent. Wrote:\n  " + "\n  ".join(outcome.written))
         return 0
     outcome = run_report(report, slot, deps)
-    print(f"{name} for {slot.isoformat()}: sent {outcome.sent or 'nothing'}"
-          + (f"; already sent {outcome.skipped}" if outcome.skipped else "")
-          + (f"; FAILED {outcome.failed}" if outcome.failed else ""))
+    print(
+        f"{name} for {slot.isoformat()}: sent {outcome.sent or 'nothing'}"
+        + (f"; already sent {outcome.skipped}" if outcome.skipped else "")
+        + (f"; FAILED {outcome.failed}" if outcome.failed else "")
+    )
     return 0 if outcome.ok else 1
 
 
@@ -80,8 +88,15 @@ def cmd_serve(reports: dict, deps: Deps) -> int:
         run_report(report, latest_slot(report, now) or now, deps)
 
     for report in reports.values():
-        scheduler.add_job(job, report.trigger(), args=[report.name], id=report.name, coalesce=True,
-                          max_instances=1, misfire_grace_time=3600)
+        scheduler.add_job(
+            job,
+            report.trigger(),
+            args=[report.name],
+            id=report.name,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=3600,
+        )
 
     def stop(signum, frame):
         log.info("stopping", extra={"event": "reports_stopping", "signal": signum})

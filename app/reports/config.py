@@ -20,8 +20,19 @@ NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,63}")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]{0,127}")
 FORMATS = ("csv", "html", "xlsx")
-KEYS = {"title", "schedule", "timezone", "format", "look", "query", "metric", "link", "rows_in_message", "email",
-        "slack"}
+KEYS = {
+    "title",
+    "schedule",
+    "timezone",
+    "format",
+    "look",
+    "query",
+    "metric",
+    "link",
+    "rows_in_message",
+    "email",
+    "slack",
+}
 SUBJECT_FIELDS = {"title": "t", "report": "r", "date": "d", "rows": 0}
 
 
@@ -71,12 +82,17 @@ def smtp_settings(env: Mapping[str, str] | None = None) -> Mail:
     port = env.get("SMTP_PORT", "").strip() or "587"
     if not port.isdigit():
         raise ConfigError(f"SMTP_PORT must be a port number, not '{port}'")
-    starttls = (env.get("SMTP_STARTTLS", "").strip().lower() or ("true" if port == "587" else "false"))
+    starttls = env.get("SMTP_STARTTLS", "").strip().lower() or ("true" if port == "587" else "false")
     if starttls not in ("true", "false", "1", "0", "yes", "no"):
         raise ConfigError(f"SMTP_STARTTLS must be true or false, not '{starttls}'")
-    return Mail(host=env.get("SMTP_HOST", "").strip(), port=int(port), username=env.get("SMTP_USERNAME", "").strip(),
-                password=Secret(env.get("SMTP_PASSWORD", "")), sender=env.get("SMTP_FROM", "").strip(),
-                starttls=starttls in ("true", "1", "yes"))
+    return Mail(
+        host=env.get("SMTP_HOST", "").strip(),
+        port=int(port),
+        username=env.get("SMTP_USERNAME", "").strip(),
+        password=Secret(env.get("SMTP_PASSWORD", "")),
+        sender=env.get("SMTP_FROM", "").strip(),
+        starttls=starttls in ("true", "1", "yes"),
+    )
 
 
 def _report(path: str, name: str, raw, max_rows: int, metric_names: set[str]) -> Report:
@@ -86,8 +102,11 @@ def _report(path: str, name: str, raw, max_rows: int, metric_names: set[str]) ->
         zoneinfo.ZoneInfo(timezone)
         CronTrigger.from_crontab(raw["schedule"], timezone=timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError) as exc:
-        key = "schedule" if isinstance(exc, ValueError) and not isinstance(exc, zoneinfo.ZoneInfoNotFoundError) \
+        key = (
+            "schedule"
+            if isinstance(exc, ValueError) and not isinstance(exc, zoneinfo.ZoneInfoNotFoundError)
             else "timezone"
+        )
         raise bad(key, f"is not valid ({exc})") from None
     fmt = raw.get("format", "csv")
     if fmt not in FORMATS:
@@ -118,8 +137,11 @@ def _report(path: str, name: str, raw, max_rows: int, metric_names: set[str]) ->
         if not isinstance(email, dict) or set(email) - {"to", "subject"}:
             raise bad("email", "must be { to = [...], subject = ... }")
         recipients = email.get("to")
-        if not isinstance(recipients, list) or not recipients or not all(
-                isinstance(r, str) and EMAIL.fullmatch(r) for r in recipients):
+        if (
+            not isinstance(recipients, list)
+            or not recipients
+            or not all(isinstance(r, str) and EMAIL.fullmatch(r) for r in recipients)
+        ):
             raise bad("email.to", "must be a list of email addresses")
         subject = email.get("subject", Email.subject)
         try:
@@ -130,20 +152,33 @@ def _report(path: str, name: str, raw, max_rows: int, metric_names: set[str]) ->
     slack = raw.get("slack")
     webhook_env = None
     if slack is not None:
-        if not isinstance(slack, dict) or set(slack) != {"webhook_env"} or not ENV_NAME.fullmatch(
-                str(slack.get("webhook_env"))):
-            raise bad("slack", "must be { webhook_env = \"NAME_OF_A_VARIABLE\" }; the URL itself never goes in "
-                               "the file")
+        if (
+            not isinstance(slack, dict)
+            or set(slack) != {"webhook_env"}
+            or not ENV_NAME.fullmatch(str(slack.get("webhook_env")))
+        ):
+            raise bad("slack", 'must be { webhook_env = "NAME_OF_A_VARIABLE" }; the URL itself never goes in the file')
         webhook_env = slack["webhook_env"]
     if email is None and webhook_env is None:
         raise bad("email", "a report needs a destination: email, slack, or both")
     rows = raw.get("rows_in_message", 20)
     if not isinstance(rows, int) or not 1 <= rows <= 200:
         raise bad("rows_in_message", "must be a whole number from 1 to 200")
-    return Report(name=name, title=raw["title"], schedule=raw["schedule"], timezone=timezone, format=fmt,
-                  look=look, query=query, metric=metric, link=raw.get("link"), rows_in_message=rows, email=email,
-                  slack_webhook_env=webhook_env,
-                  destinations=tuple(d for d, on in (("email", email), ("slack", webhook_env)) if on))
+    return Report(
+        name=name,
+        title=raw["title"],
+        schedule=raw["schedule"],
+        timezone=timezone,
+        format=fmt,
+        look=look,
+        query=query,
+        metric=metric,
+        link=raw.get("link"),
+        rows_in_message=rows,
+        email=email,
+        slack_webhook_env=webhook_env,
+        destinations=tuple(d for d, on in (("email", email), ("slack", webhook_env)) if on),
+    )
 
 
 def load_reports(path: str, max_rows: int = 5000, metric_names: set[str] | None = None) -> dict[str, Report]:

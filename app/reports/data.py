@@ -15,8 +15,11 @@ from ..looker import LookerClient
 from ..metric_series import series_query, to_points
 from .config import Report
 
-CONTENT_TYPES = {"csv": "text/csv", "html": "text/html",
-                 "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+CONTENT_TYPES = {
+    "csv": "text/csv",
+    "html": "text/html",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 @dataclass(frozen=True)
@@ -53,8 +56,12 @@ def render(columns: list[str], rows: list[list], fmt: str) -> bytes:
 def html_table(columns: list[str], rows: list[list]) -> str:
     """Return a plain HTML table that mail clients render."""
     head = "".join(f"<th style='text-align:left;padding:4px 8px'>{html.escape(str(c))}</th>" for c in columns)
-    body = "".join("<tr>" + "".join(f"<td style='padding:4px 8px'>{html.escape('' if v is None else str(v))}</td>"
-                                    for v in row) + "</tr>" for row in rows)
+    body = "".join(
+        "<tr>"
+        + "".join(f"<td style='padding:4px 8px'>{html.escape('' if v is None else str(v))}</td>" for v in row)
+        + "</tr>"
+        for row in rows
+    )
     return f"<table style='border-collapse:collapse'><tr>{head}</tr>{body}</table>"
 
 

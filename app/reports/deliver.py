@@ -18,13 +18,14 @@ class DeliveryError(Exception):
 
 def subject(report: Report, table: Table, slot: dt.datetime) -> str:
     """Fill the report's subject template."""
-    return report.email.subject.format(title=report.title, report=report.name, date=slot.date().isoformat(),
-                                       rows=len(table.rows))
+    return report.email.subject.format(
+        title=report.title, report=report.name, date=slot.date().isoformat(), rows=len(table.rows)
+    )
 
 
 def build_email(report: Report, table: Table, slot: dt.datetime, mail: Mail, ran_at: dt.datetime) -> EmailMessage:
     """Compose the email: a readable table of the first rows, the row count, the run time, the attachment."""
-    shown = table.rows[:report.rows_in_message]
+    shown = table.rows[: report.rows_in_message]
     more = len(table.rows) - len(shown)
     link = f"<p><a href='{report.link}'>Open in Looker</a></p>" if report.link else ""
     message = EmailMessage()
@@ -32,13 +33,18 @@ def build_email(report: Report, table: Table, slot: dt.datetime, mail: Mail, ran
     message["From"] = mail.sender or "looker-proxy@localhost"
     message["To"] = ", ".join(report.email.to)
     message["X-Report-Slot"] = f"{report.name} {slot.isoformat()}"
-    message.set_content(f"{report.title}\n{len(table.rows)} rows, run at {ran_at.isoformat(timespec='seconds')}.\n"
-                        f"The full result is attached ({table.filename}).\n")
+    message.set_content(
+        f"{report.title}\n{len(table.rows)} rows, run at {ran_at.isoformat(timespec='seconds')}.\n"
+        f"The full result is attached ({table.filename}).\n"
+    )
     message.add_alternative(
         f"<html><body><h2>{report.title}</h2><p>{len(table.rows)} rows, run at "
         f"{ran_at.isoformat(timespec='seconds')}.</p>{html_table(table.columns, shown)}"
-        + (f"<p>and {more} more rows in the attachment.</p>" if more > 0 else "") + link + "</body></html>",
-        subtype="html")
+        + (f"<p>and {more} more rows in the attachment.</p>" if more > 0 else "")
+        + link
+        + "</body></html>",
+        subtype="html",
+    )
     maintype, subtype = table.content_type.split("/", 1)
     message.add_attachment(table.attachment, maintype=maintype, subtype=subtype, filename=table.filename)
     return message
@@ -61,14 +67,18 @@ def send_email(message: EmailMessage, mail: Mail, timeout: float = 30) -> None:
 
 def slack_payload(report: Report, table: Table, slot: dt.datetime) -> dict:
     """Return a short summary with the first rows, in Slack's incoming-webhook format."""
-    shown = table.rows[:min(report.rows_in_message, 10)]
+    shown = table.rows[: min(report.rows_in_message, 10)]
     lines = [" | ".join(table.columns)] + [" | ".join("" if v is None else str(v) for v in row) for row in shown]
     text = f"*{report.title}* ({slot.date().isoformat()}): {len(table.rows)} rows"
     if report.link:
         text += f" <{report.link}|open in Looker>"
-    return {"text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}},
-                                     {"type": "section", "text": {"type": "mrkdwn",
-                                                                  "text": "```" + "\n".join(lines) + "```"}}]}
+    return {
+        "text": text,
+        "blocks": [
+            {"type": "section", "text": {"type": "mrkdwn", "text": text}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": "```" + "\n".join(lines) + "```"}},
+        ],
+    }
 
 
 def send_slack(url: str, payload: dict, timeout: float = 15) -> None:

@@ -39,6 +39,7 @@ class FileLedger:
 
     def claim(self, key: str) -> bool:
         """Take the right to send `key`; False when it was sent, or another sender holds it."""
+
         def change(state, now):
             if key in state:
                 return False

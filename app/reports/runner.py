@@ -66,8 +66,12 @@ def _looker_retryable(exc: Exception) -> bool:
 def _send(report: Report, destination: str, table: Table, slot: dt.datetime, deps: Deps) -> None:
     if destination == "email":
         message = build_email(report, table, slot, deps.mail, deps.now())
-        _retrying(lambda: send_email(message, deps.mail), deps.delays, deps.sleep,
-                  lambda exc: isinstance(exc, DeliveryError) and "SMTP_HOST" not in str(exc))
+        _retrying(
+            lambda: send_email(message, deps.mail),
+            deps.delays,
+            deps.sleep,
+            lambda exc: isinstance(exc, DeliveryError) and "SMTP_HOST" not in str(exc),
+        )
         return
     url = deps.env.get(report.slack_webhook_env, "").strip()
     if not url:
@@ -78,8 +82,9 @@ def _send(report: Report, destination: str, table: Table, slot: dt.datetime, dep
 
 def dry_run(report: Report, slot: dt.datetime, deps: Deps, out: Path) -> Outcome:
     """Write what would be sent into a folder; send nothing, record nothing."""
-    table = _retrying(lambda: fetch(report, deps.client, deps.catalog, slot.date()), deps.delays, deps.sleep,
-                      _looker_retryable)
+    table = _retrying(
+        lambda: fetch(report, deps.client, deps.catalog, slot.date()), deps.delays, deps.sleep, _looker_retryable
+    )
     out.mkdir(parents=True, exist_ok=True)
     stem = f"{report.name}-{slot.strftime('%Y%m%dT%H%M')}"
     outcome = Outcome()
@@ -102,12 +107,15 @@ def run_report(report: Report, slot: dt.datetime, deps: Deps) -> Outcome:
     for destination, key in keys.items():
         (claimed if deps.ledger.claim(key) else outcome.skipped).append(destination)
     if not claimed:
-        log.info("report slot already sent", extra={"event": "report_skipped", "report": report.name,
-                                                    "slot": slot.isoformat()})
+        log.info(
+            "report slot already sent",
+            extra={"event": "report_skipped", "report": report.name, "slot": slot.isoformat()},
+        )
         return outcome
     try:
-        table = _retrying(lambda: fetch(report, deps.client, deps.catalog, slot.date()), deps.delays, deps.sleep,
-                          _looker_retryable)
+        table = _retrying(
+            lambda: fetch(report, deps.client, deps.catalog, slot.date()), deps.delays, deps.sleep, _looker_retryable
+        )
     except ApiError as exc:
         for destination in claimed:
             deps.ledger.release(keys[destination])
@@ -123,7 +131,16 @@ def run_report(report: Report, slot: dt.datetime, deps: Deps) -> Outcome:
         else:
             deps.ledger.done(keys[destination])
             outcome.sent.append(destination)
-    log.info("report run", extra={"event": "report_run", "report": report.name, "slot": slot.isoformat(),
-                                  "sent": outcome.sent, "skipped": outcome.skipped, "failed": outcome.failed,
-                                  "rows": len(table.rows)})
+    log.info(
+        "report run",
+        extra={
+            "event": "report_run",
+            "report": report.name,
+            "slot": slot.isoformat(),
+            "sent": outcome.sent,
+            "skipped": outcome.skipped,
+            "failed": outcome.failed,
+            "rows": len(table.rows),
+        },
+    )
     return outcome

@@ -8,8 +8,13 @@ from collections.abc import Iterator
 
 from .config import Report
 
-LOOKBACKS = (dt.timedelta(hours=1), dt.timedelta(days=1), dt.timedelta(days=8), dt.timedelta(days=32),
-             dt.timedelta(days=367))
+LOOKBACKS = (
+    dt.timedelta(hours=1),
+    dt.timedelta(days=1),
+    dt.timedelta(days=8),
+    dt.timedelta(days=32),
+    dt.timedelta(days=367),
+)
 TICK = dt.timedelta(microseconds=1)
 
 

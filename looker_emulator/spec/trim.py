@@ -7,13 +7,30 @@ import sys
 from pathlib import Path
 
 PATHS = [
-    "/login", "/logout", "/user", "/versions", "/lookml_models", "/lookml_models/{lookml_model_name}",
-    "/lookml_models/{lookml_model_name}/explores/{explore_name}", "/queries", "/queries/{query_id}",
-    "/queries/slug/{slug}", "/queries/run/{result_format}", "/queries/{query_id}/run/{result_format}",
-    "/looks/{look_id}", "/looks/{look_id}/run/{result_format}", "/dashboards/{dashboard_id}", "/query_tasks",
-    "/query_tasks/{query_task_id}", "/query_tasks/{query_task_id}/results", "/query_tasks/multi_results",
-    "/running_queries/{query_task_id}", "/embed/sso_url", "/embed/cookieless_session/acquire",
-    "/embed/cookieless_session/generate_tokens", "/embed/cookieless_session/{session_reference_token}",
+    "/login",
+    "/logout",
+    "/user",
+    "/versions",
+    "/lookml_models",
+    "/lookml_models/{lookml_model_name}",
+    "/lookml_models/{lookml_model_name}/explores/{explore_name}",
+    "/queries",
+    "/queries/{query_id}",
+    "/queries/slug/{slug}",
+    "/queries/run/{result_format}",
+    "/queries/{query_id}/run/{result_format}",
+    "/looks/{look_id}",
+    "/looks/{look_id}/run/{result_format}",
+    "/dashboards/{dashboard_id}",
+    "/query_tasks",
+    "/query_tasks/{query_task_id}",
+    "/query_tasks/{query_task_id}/results",
+    "/query_tasks/multi_results",
+    "/running_queries/{query_task_id}",
+    "/embed/sso_url",
+    "/embed/cookieless_session/acquire",
+    "/embed/cookieless_session/generate_tokens",
+    "/embed/cookieless_session/{session_reference_token}",
 ]
 EXTRA_SCHEMAS = ["JsonBi"]  # the json_bi result body; the run endpoints only say "string"
 OUT = Path(__file__).with_name("looker-4.0-trimmed.json")
@@ -45,8 +62,12 @@ def trim(full: dict) -> dict:
         more: set[str] = set()
         _refs(schemas[name], more)
         pending.extend(more - set(schemas))
-    return {"openapi": full["openapi"], "info": full["info"], "paths": paths,
-            "components": {"schemas": dict(sorted(schemas.items()))}}
+    return {
+        "openapi": full["openapi"],
+        "info": full["info"],
+        "paths": paths,
+        "components": {"schemas": dict(sorted(schemas.items()))},
+    }
 
 
 if __name__ == "__main__":
