@@ -12,11 +12,28 @@ if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
 else:
     _OWN_METRICS_DIR = False
 
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # the project, wherever gunicorn was started
+
+
+def _settings():
+    """Read the service's settings once, here, so a bad value is one line naming the variable and exit 2."""
+    from app import load_settings
+    from app.config import ConfigError
+
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        print(f"looker-proxy: {exc}", file=sys.stderr, flush=True)
+        sys.exit(2)
+
+
+_SETTINGS = _settings()
 wsgi_app = "app:create_app()"  # each worker builds its own app and Looker client after the fork
-bind = f"0.0.0.0:{os.environ.get('PORT', '3000')}"
+bind = f"0.0.0.0:{_SETTINGS.port}"
 worker_class = "gthread"
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+workers = _SETTINGS.web_concurrency
+threads = _SETTINGS.threads
 timeout = 60  # gthread heartbeat only; each Looker call is bounded by LOOKERSDK_TIMEOUT
 graceful_timeout = 20
 keepalive = 5
@@ -29,22 +46,15 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 control_socket_disable = True
 accesslog = None  # the app logs one structured line per request itself
 errorlog = "-"
-loglevel = os.environ.get("LOG_LEVEL", "info")
+loglevel = _SETTINGS.log_level
 
 
 def on_starting(server):
-    """Refuse to start, with one line naming the variable, when the settings are incomplete."""
-    from app import load_settings
-    from app.config import ConfigError
+    """Configure the service's JSON logs and say loudly when it runs open."""
     from app.logs import configure_logging
 
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        print(f"looker-proxy: {exc}", file=sys.stderr, flush=True)
-        sys.exit(2)
-    configure_logging(settings.log_level)
-    if settings.allow_anonymous and not settings.api_keys:
+    configure_logging(_SETTINGS.log_level)
+    if _SETTINGS.allow_anonymous and not _SETTINGS.api_keys:
         server.log.warning("ALLOW_ANONYMOUS is on: anyone who can reach this service can query Looker")
 
 

@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     from .config import ConfigError
 
     if args.command == "check":
-        from .check import run_check
+        from .looker.check import run_check
 
         return run_check(os.environ)
     if args.demo:

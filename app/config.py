@@ -35,10 +35,10 @@ def _first(env: Mapping[str, str], *names: str) -> tuple[str, str]:
     return names[0], ""
 
 
-def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+def _bool(env: Mapping[str, str], name: str) -> bool | None:
     value = env.get(name, "").strip().lower()
     if not value:
-        return default
+        return None
     if value in _TRUE:
         return True
     if value in _FALSE:
@@ -46,10 +46,10 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise ConfigError(f"{name} must be true or false, not '{env[name]}'")
 
 
-def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+def _int(env: Mapping[str, str], name: str, minimum: int = 0) -> int | None:
     value = env.get(name, "").strip()
     if not value:
-        return default
+        return None
     try:
         number = int(value)
     except ValueError as exc:
@@ -59,14 +59,31 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> i
     return number
 
 
-def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
-    return tuple(item.strip() for item in env.get(name, "").split(",") if item.strip())
+def _list(env: Mapping[str, str], name: str) -> tuple[str, ...] | None:
+    items = tuple(item.strip() for item in env.get(name, "").split(",") if item.strip())
+    return items or None
+
+
+def _text(env: Mapping[str, str], name: str) -> str | None:
+    return env.get(name, "").strip() or None
+
+
+def _secret(env: Mapping[str, str], *names: str) -> Secret | None:
+    _, value = _first(env, *names)
+    return Secret(value) if value else None
+
+
+def _log_level(env: Mapping[str, str]) -> str | None:
+    level = env.get("LOG_LEVEL", "").strip().lower()
+    if level and level not in ("debug", "info", "warning", "error", "critical"):
+        raise ConfigError(f"LOG_LEVEL must be debug, info, warning or error, not '{level}'")
+    return level or None
 
 
 def _api_keys(env: Mapping[str, str]) -> tuple[tuple[str, Secret], ...]:
     """Parse API_KEYS entries, `key` or `label:key`; unlabelled keys get a numbered label."""
     keys = []
-    for index, entry in enumerate(_list(env, "API_KEYS"), start=1):
+    for index, entry in enumerate(_list(env, "API_KEYS") or (), start=1):
         label, sep, key = entry.rpartition(":")
         label = label.strip() if sep else f"key{index}"
         if not key.strip() or not re.fullmatch(r"[A-Za-z0-9_.@-]+", label):
@@ -77,10 +94,10 @@ def _api_keys(env: Mapping[str, str]) -> tuple[tuple[str, Secret], ...]:
     return tuple(keys)
 
 
-def _base_url(env: Mapping[str, str]) -> str:
+def _base_url(env: Mapping[str, str]) -> str | None:
     name, url = _first(env, "LOOKERSDK_BASE_URL", "LOOKER_BASE_URL")
     if not url:
-        return ""
+        return None
     url = url.rstrip("/")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -95,10 +112,10 @@ def _base_url(env: Mapping[str, str]) -> str:
     return url
 
 
-def _jwks_url(env: Mapping[str, str]) -> str:
+def _jwks_url(env: Mapping[str, str]) -> str | None:
     url = env.get("JWT_JWKS_URL", "").strip()
     if not url:
-        return ""
+        return None
     parts = urlsplit(url)
     loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
     if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
@@ -106,10 +123,12 @@ def _jwks_url(env: Mapping[str, str]) -> str:
     return url
 
 
-def _rate_limit(env: Mapping[str, str]) -> str:
+def _rate_limit(env: Mapping[str, str]) -> str | None:
     from limits import parse_many
 
-    value = env.get("RATE_LIMIT", "").strip() or "600/minute"
+    value = env.get("RATE_LIMIT", "").strip()
+    if not value:
+        return None
     try:
         parse_many(value)
     except ValueError:
@@ -117,38 +136,11 @@ def _rate_limit(env: Mapping[str, str]) -> str:
     return value
 
 
-def _embed_host(env: Mapping[str, str]) -> str:
+def _embed_host(env: Mapping[str, str]) -> str | None:
     host = env.get("LOOKER_EMBED_HOST", "").strip().rstrip("/")
     if host and not re.fullmatch(r"(https?://)?[A-Za-z0-9.-]+(:\d+)?", host):
         raise ConfigError(f"LOOKER_EMBED_HOST must be a host name such as acme.looker.com, not '{host}'")
-    return host
-
-
-def check_table(
-    path: str,
-    kind: str,
-    name: str,
-    raw,
-    known: set[str],
-    required: tuple[str, ...],
-    name_pattern: re.Pattern,
-    name_rule: str,
-):
-    """Check one [<kind>s.NAME] table of a config file; return the function that words its field errors."""
-
-    def bad(key: str, problem: str) -> ConfigError:
-        return ConfigError(f"{path}: {kind} '{name}': field '{key}' {problem}")
-
-    if not name_pattern.fullmatch(name):
-        raise ConfigError(f"{path}: {kind} name '{name}' must be {name_rule}")
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: {kind} '{name}' must be a table ([{kind}s.{name}])")
-    for key in sorted(set(raw) - known):
-        raise bad(key, f"is not known (use: {', '.join(sorted(known))})")
-    for key in required:
-        if not isinstance(raw.get(key), str) or not raw[key].strip():
-            raise bad(key, "is required and must be text")
-    return bad
+    return host or None
 
 
 @dataclass(frozen=True)
@@ -177,7 +169,7 @@ class Settings:
     rate_limit: str = "600/minute"
     looker_max_concurrency: int = 10
     breaker_failures: int = 5
-    breaker_reset_seconds: float = 30.0
+    breaker_reset_seconds: float = 30
     looker_embed_secret: Secret = field(default_factory=lambda: Secret(""))
     looker_embed_host: str = ""
     embed_permissions: tuple[str, ...] = ("access_data", "see_looks", "see_user_dashboards")
@@ -190,53 +182,51 @@ class Settings:
     web_concurrency: int = 2
     threads: int = 8
     log_level: str = "info"
-    demo: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides) -> Settings:
-        """Read and validate settings; raise ConfigError naming the first bad variable."""
+        """Read and validate settings; raise ConfigError naming the first bad variable.
+
+        Each reader returns None for an unset variable, so every default is the field's, written once above.
+        """
         env = os.environ if env is None else env
-        _, client_id = _first(env, "LOOKERSDK_CLIENT_ID", "LOOKER_CLIENT_ID")
-        _, secret = _first(env, "LOOKERSDK_CLIENT_SECRET", "LOOKER_CLIENT_SECRET")
-        level = env.get("LOG_LEVEL", "info").strip().lower() or "info"
-        if level not in ("debug", "info", "warning", "error", "critical"):
-            raise ConfigError(f"LOG_LEVEL must be debug, info, warning or error, not '{level}'")
-        values = dict(
-            looker_base_url=_base_url(env),
-            looker_client_id=client_id,
-            looker_client_secret=Secret(secret),
-            verify_ssl=_bool(env, "LOOKERSDK_VERIFY_SSL", True),
-            looker_timeout=_int(env, "LOOKERSDK_TIMEOUT", 30, minimum=1),
-            api_keys=_api_keys(env),
-            allow_anonymous=_bool(env, "ALLOW_ANONYMOUS", False),
-            jwt_secret=Secret(env.get("JWT_SECRET", "").strip()),
-            jwt_jwks_url=_jwks_url(env),
-            jwt_audience=env.get("JWT_AUDIENCE", "").strip(),
-            jwt_issuer=env.get("JWT_ISSUER", "").strip(),
-            cors_origins=_list(env, "CORS_ORIGINS"),
-            allowed_models=_list(env, "ALLOWED_MODELS"),
-            max_rows=_int(env, "MAX_ROWS", 5000, minimum=1),
-            cache_ttl=_int(env, "CACHE_TTL", 3600),
-            cache_stale_seconds=_int(env, "CACHE_STALE_SECONDS", 86400),
-            cache_max_bytes=_int(env, "CACHE_MAX_BYTES", 134217728),
-            redis_url=env.get("REDIS_URL", "").strip(),
-            rate_limit=_rate_limit(env),
-            looker_max_concurrency=_int(env, "LOOKER_MAX_CONCURRENCY", 10, minimum=1),
-            breaker_failures=_int(env, "LOOKER_BREAKER_FAILURES", 5, minimum=1),
-            breaker_reset_seconds=float(_int(env, "LOOKER_BREAKER_RESET_SECONDS", 30, minimum=1)),
-            looker_embed_secret=Secret(env.get("LOOKER_EMBED_SECRET", "").strip()),
-            looker_embed_host=_embed_host(env),
-            embed_permissions=_list(env, "EMBED_PERMISSIONS") or ("access_data", "see_looks", "see_user_dashboards"),
-            embed_models=_list(env, "EMBED_MODELS"),
-            embed_session_length=_int(env, "EMBED_SESSION_LENGTH", 3600, minimum=60),
-            metrics_file=env.get("METRICS_FILE", "").strip() or "metrics.toml",
-            metrics_file_required=bool(env.get("METRICS_FILE", "").strip()),
-            reports_file=env.get("REPORTS_FILE", "").strip() or "reports.toml",
-            port=_int(env, "PORT", 3000, minimum=1),
-            web_concurrency=_int(env, "WEB_CONCURRENCY", 2, minimum=1),
-            threads=_int(env, "GUNICORN_THREADS", 8, minimum=1),
-            log_level=level,
-        )
+        read = {
+            "looker_base_url": _base_url(env),
+            "looker_client_id": _first(env, "LOOKERSDK_CLIENT_ID", "LOOKER_CLIENT_ID")[1] or None,
+            "looker_client_secret": _secret(env, "LOOKERSDK_CLIENT_SECRET", "LOOKER_CLIENT_SECRET"),
+            "verify_ssl": _bool(env, "LOOKERSDK_VERIFY_SSL"),
+            "looker_timeout": _int(env, "LOOKERSDK_TIMEOUT", minimum=1),
+            "api_keys": _api_keys(env) or None,
+            "allow_anonymous": _bool(env, "ALLOW_ANONYMOUS"),
+            "jwt_secret": _secret(env, "JWT_SECRET"),
+            "jwt_jwks_url": _jwks_url(env),
+            "jwt_audience": _text(env, "JWT_AUDIENCE"),
+            "jwt_issuer": _text(env, "JWT_ISSUER"),
+            "cors_origins": _list(env, "CORS_ORIGINS"),
+            "allowed_models": _list(env, "ALLOWED_MODELS"),
+            "max_rows": _int(env, "MAX_ROWS", minimum=1),
+            "cache_ttl": _int(env, "CACHE_TTL"),
+            "cache_stale_seconds": _int(env, "CACHE_STALE_SECONDS"),
+            "cache_max_bytes": _int(env, "CACHE_MAX_BYTES"),
+            "redis_url": _text(env, "REDIS_URL"),
+            "rate_limit": _rate_limit(env),
+            "looker_max_concurrency": _int(env, "LOOKER_MAX_CONCURRENCY", minimum=1),
+            "breaker_failures": _int(env, "LOOKER_BREAKER_FAILURES", minimum=1),
+            "breaker_reset_seconds": _int(env, "LOOKER_BREAKER_RESET_SECONDS", minimum=1),
+            "looker_embed_secret": _secret(env, "LOOKER_EMBED_SECRET"),
+            "looker_embed_host": _embed_host(env),
+            "embed_permissions": _list(env, "EMBED_PERMISSIONS"),
+            "embed_models": _list(env, "EMBED_MODELS"),
+            "embed_session_length": _int(env, "EMBED_SESSION_LENGTH", minimum=60),
+            "metrics_file": _text(env, "METRICS_FILE"),
+            "metrics_file_required": bool(_text(env, "METRICS_FILE")),
+            "reports_file": _text(env, "REPORTS_FILE"),
+            "port": _int(env, "PORT", minimum=1),
+            "web_concurrency": _int(env, "WEB_CONCURRENCY", minimum=1),
+            "threads": _int(env, "GUNICORN_THREADS", minimum=1),
+            "log_level": _log_level(env),
+        }
+        values = {name: value for name, value in read.items() if value is not None}
         values.update(overrides)
         settings = cls(**values)
         settings.validate()
@@ -279,3 +269,59 @@ class Settings:
             )
             if s
         )
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """SMTP_* variables, needed only when a report mails."""
+
+    host: str = ""
+    port: int = 587
+    username: str = ""
+    password: Secret = field(default_factory=lambda: Secret(""))
+    sender: str = ""
+    starttls_setting: bool | None = None  # None: on for port 587
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> SmtpSettings:
+        """Read SMTP_* with the service's readers; raise ConfigError naming a bad variable."""
+        env = os.environ if env is None else env
+        read = {
+            "host": _text(env, "SMTP_HOST"),
+            "port": _int(env, "SMTP_PORT", minimum=1),
+            "username": _text(env, "SMTP_USERNAME"),
+            "password": _secret(env, "SMTP_PASSWORD"),
+            "sender": _text(env, "SMTP_FROM"),
+            "starttls_setting": _bool(env, "SMTP_STARTTLS"),
+        }
+        return cls(**{name: value for name, value in read.items() if value is not None})
+
+    @property
+    def starttls(self) -> bool:
+        """Say whether to upgrade the connection with STARTTLS (default: on for port 587)."""
+        return self.port == 587 if self.starttls_setting is None else self.starttls_setting
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """The report worker's configuration: the service's settings, SMTP, and where sent slots are remembered."""
+
+    service: Settings
+    smtp: SmtpSettings
+    state_file: str = ".reports-state.json"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> ReportSettings:
+        """Read the worker's settings; reports have no HTTP clients to authenticate."""
+        env = os.environ if env is None else env
+        state_file = _text(env, "REPORTS_STATE_FILE")
+        return cls(
+            service=Settings.from_env(env, allow_anonymous=True),
+            smtp=SmtpSettings.from_env(env),
+            **({"state_file": state_file} if state_file else {}),
+        )
+
+
+def log_level(env: Mapping[str, str] | None = None) -> str:
+    """Return LOG_LEVEL (checked), for code that configures logging before building its settings."""
+    return _log_level(os.environ if env is None else env) or Settings.log_level

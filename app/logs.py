@@ -9,7 +9,9 @@ import sys
 import time
 
 import orjson
-from flask import Flask, g, request
+from flask import Flask, g, has_request_context, request
+
+from .handover import handover
 
 log = logging.getLogger("looker_proxy.access")
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -39,9 +41,6 @@ def configure_logging(level: str = "info") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     root.propagate = False
-
-
-STARTED = "looker_proxy.started"  # WSGI environ key: when the hit path first saw a request it handed over
 
 
 def request_id(given: str) -> str:
@@ -77,7 +76,8 @@ def log_request(
 
 def _start() -> None:
     g.request_id = request_id(request.headers.get("X-Request-ID", ""))
-    g.started = request.environ.get(STARTED) or time.perf_counter()
+    known = handover(request.environ)
+    g.started = known.started if known is not None else time.perf_counter()
 
 
 def _finish(response):
@@ -95,6 +95,12 @@ def _finish(response):
         caller=getattr(ctx, "caller", None),
     )
     return response
+
+
+def add_looker_ms(ms: float) -> None:
+    """Add a Looker call's time to the current request's access line (nothing outside a request)."""
+    if has_request_context():
+        g.looker_ms = g.get("looker_ms", 0.0) + ms
 
 
 def init_app(app: Flask) -> None:

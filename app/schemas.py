@@ -6,9 +6,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
-NAME = r"^[A-Za-z_][A-Za-z0-9_]{0,127}$"
+from .names import FIELD_NAME, LOOKML_NAME, Granularity
+
+NAME = f"^{LOOKML_NAME.pattern}$"
 MAX_ID = 2**53 - 1  # the largest integer a browser's JSON keeps exactly
-FIELD = r"^[A-Za-z_][A-Za-z0-9_]{0,127}\.[A-Za-z_][A-Za-z0-9_]{0,127}$"
+FIELD = f"^{FIELD_NAME.pattern}$"
 QueryFormat = Literal["json", "json_bi", "json_detail", "csv", "txt", "html", "md", "sql"]
 LookFormat = Literal["json", "json_bi", "json_detail", "csv", "txt", "html", "md", "sql", "xlsx", "png", "jpg"]
 Name = Annotated[str, StringConstraints(pattern=NAME)]
@@ -100,7 +102,7 @@ class MetricParams(BaseModel):
 
     from_: Annotated[str, StringConstraints(pattern=DATE)] | None = Field(None, alias="from")
     to: Annotated[str, StringConstraints(pattern=DATE)] | None = None
-    granularity: Literal["day", "week", "month", "quarter", "year"] | None = None
+    granularity: Granularity | None = None
 
 
 # ---- response shapes (documented in /openapi.json, checked by the schemathesis run) -----------------------

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask
+from .cache.entry import STATUSES
 
-# prometheus_client is imported inside Metrics, not here: it fixes its storage (memory or the multiprocess
+# prometheus_client is imported inside Telemetry, not here: it fixes its storage (memory or the multiprocess
 # folder) when first imported, and `python -m app` imports this package before gunicorn.conf.py sets the folder.
 
 
-class Metrics:
+class Telemetry:
     """What operators watch: cache outcomes, coalesced waits, Looker latency and errors by status."""
 
     def __init__(self):
@@ -53,7 +53,7 @@ class Metrics:
         )
         self.outcomes = {
             name: self.cache.labels(name.lower())  # labelled once, not per request
-            for name in ("HIT", "MISS", "STALE", "COALESCED", "BYPASS")
+            for name in STATUSES
         }
 
     def exposition(self) -> bytes:
@@ -65,9 +65,3 @@ class Metrics:
             multiprocess.MultiProcessCollector(registry)
             return generate_latest(registry)
         return generate_latest(self.registry)
-
-
-def init_app(app: Flask) -> Metrics:
-    """Give the app its own registry (several apps can live in one test process)."""
-    metrics = app.extensions["telemetry"] = Metrics()
-    return metrics

@@ -193,10 +193,10 @@ def main() -> None:
         import looker_sdk
 
         from app.config import Settings
-        from app.looker import _Settings
+        from app.looker.transport import SdkSettings
 
         settings = Settings.from_env(service_env)
-        sdk = looker_sdk.init40(config_settings=_Settings(settings))
+        sdk = looker_sdk.init40(config_settings=SdkSettings(settings))
         sdk.me()
         session = requests.Session()
 

@@ -5,6 +5,7 @@ import threading
 import orjson
 import pytest
 
+from app.services import services
 from looker_emulator.state import Fault
 
 from .conftest import ADMIN_KEY, API_KEY, calls
@@ -185,7 +186,7 @@ def test_matching_if_none_match_is_304_without_a_body(web, emulator):
 def test_the_byte_bound_holds_after_many_large_results(cached_app, emulator):
     app = cached_app(CACHE_MAX_BYTES="60000")
     web = app.test_client()
-    cache = app.extensions["cache"]
+    cache = services(app).cache
     for limit in range(100, 130):
         body = {"model": "thelook", "view": "users", "fields": ["users.email", "users.name"], "limit": limit}
         reply = web.post("/api/query", json=body, headers={"X-API-Key": API_KEY})

@@ -125,13 +125,13 @@ def test_redis_entries_expire_with_the_stale_window(emulator, redis_server):
 
 
 def _entry(body=b"[1]"):
-    from app.cache import Entry
+    from app.cache.entry import Entry
 
     return Entry.create(body, "application/json", time.time(), "model:thelook")
 
 
 def test_a_waiter_takes_the_answer_stored_just_before_the_lock_was_freed(redis_server):
-    from app.redis_store import RedisStore
+    from app.cache.redis_store import RedisStore
 
     holder, waiter = (RedisStore(redis_server.url, "ns", 100) for _ in range(2))
     assert holder.coalesce("k", 5, lambda e: True) is None  # holder asks Looker
@@ -144,7 +144,7 @@ def test_a_waiter_gets_the_holders_error_instead_of_asking_again(redis_server):
     import threading
 
     from app.errors import ApiError
-    from app.redis_store import RedisStore
+    from app.cache.redis_store import RedisStore
 
     holder, waiter = (RedisStore(redis_server.url, "ns", 100, poll_seconds=0.01) for _ in range(2))
     assert holder.coalesce("k", 5, lambda e: True) is None

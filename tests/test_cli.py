@@ -12,7 +12,7 @@ import requests
 from flask import Flask
 from werkzeug.serving import make_server
 
-from app.check import run_check
+from app.looker.check import run_check
 from app.demo import free_port
 
 from .conftest import emulator_env

@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from app.embed import sign, signed_embed_url
+from app.looker.embed import sign, signed_embed_url
 from looker_emulator.state import DEFAULT_EMBED_SECRET
 
 from .conftest import API_KEY, calls

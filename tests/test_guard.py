@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import Flask
 from werkzeug.serving import make_server
 
+from app.services import services
 from looker_emulator.state import DEFAULT_CLIENT_SECRET, Fault
 
 from .conftest import ADMIN_KEY, API_KEY, calls
@@ -224,7 +225,7 @@ def test_two_processes_share_one_limit_through_redis(emulator, redis_server):
 # ---- protecting Looker -----------------------------------------------------------------------------------
 def test_a_burst_beyond_the_looker_cap_waits_then_gets_503(make_app, emulator):
     app = make_app(LOOKER_MAX_CONCURRENCY="1")
-    app.extensions["looker"].slot_wait = 0.2
+    services(app).looker.slot_wait = 0.2
     web = app.test_client()
     web.get("/readyz")  # log in first
     emulator.state.faults.append(Fault(operation="run_inline_query", latency_ms=800))
@@ -247,19 +248,29 @@ def test_a_burst_beyond_the_looker_cap_waits_then_gets_503(make_app, emulator):
     assert calls(emulator, "run_inline_query") == 1
 
 
-def test_the_breaker_opens_on_failures_and_closes_after_recovery(make_app, emulator):
-    web = make_app(LOOKER_BREAKER_FAILURES="3", LOOKER_BREAKER_RESET_SECONDS="1").test_client()
+def test_the_breaker_opens_on_failures_and_closes_after_recovery(cached_app, clock, emulator):
+    web = cached_app(LOOKER_BREAKER_FAILURES="3", LOOKER_BREAKER_RESET_SECONDS="1").test_client()
     headers = {"X-API-Key": API_KEY, "Cache-Control": "no-cache"}
     web.get("/readyz")
     emulator.state.faults.append(Fault(operation="run_inline_query", status=500))
-    assert [web.post("/api/query", json=QUERY, headers=headers).status_code for _ in range(3)] == [502] * 3
+    different = [{**QUERY, "limit": n} for n in (1, 2, 3)]  # Looker failing for everything, not for one query
+    assert [web.post("/api/query", json=q, headers=headers).status_code for q in different] == [502] * 3
     opened = web.post("/api/query", json=QUERY, headers=headers)
     assert opened.status_code == 503 and opened.headers["Retry-After"] == "1"
     assert calls(emulator, "run_inline_query") == 3  # failing fast: Looker was not asked
     emulator.state.faults.clear()
-    time.sleep(1.1)  # the breaker's cool-down (pybreaker keeps its own clock)
+    clock.advance(1.1)  # the breaker's cool-down
     assert web.post("/api/query", json=QUERY, headers=headers).status_code == 200  # the probe succeeds
-    assert web.post("/api/query", json={**QUERY, "limit": 2}, headers=headers).status_code == 200
+    assert web.post("/api/query", json={**QUERY, "limit": 4}, headers=headers).status_code == 200
+
+
+def test_one_failing_query_does_not_open_the_breaker_for_others(make_app, emulator):
+    web = make_app(LOOKER_BREAKER_FAILURES="3").test_client()
+    headers = {"X-API-Key": API_KEY, "Cache-Control": "no-cache"}
+    emulator.state.faults.append(Fault(operation="run_inline_query", status=500, times=6))
+    assert [web.post("/api/query", json=QUERY, headers=headers).status_code for _ in range(6)] == [502] * 6
+    other = web.post("/api/query", json={**QUERY, "limit": 9}, headers=headers)
+    assert other.status_code == 200 and web.get("/readyz").status_code == 200
 
 
 def test_an_open_breaker_still_serves_stale(make_app, emulator):

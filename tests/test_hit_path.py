@@ -6,7 +6,8 @@ import jwt
 import orjson
 import pytest
 
-from app.hit_path import HitPath
+from app.services import services
+from app.cache.fast_path import FastPath
 
 from .conftest import API_KEY, calls, emulator_env
 from .test_cache import QUERY
@@ -55,7 +56,7 @@ def comparable(response):
 
 
 def test_the_hit_path_is_in_front_of_flask(build):
-    assert isinstance(build().wsgi_app, HitPath)
+    assert isinstance(build().wsgi_app, FastPath)
 
 
 @pytest.mark.parametrize(
@@ -203,18 +204,18 @@ def test_hits_are_counted_in_metrics(build):
     post(app)
     post(app)
     post(app)
-    registry = app.extensions["telemetry"].registry
+    registry = services(app).telemetry.registry
     assert registry.get_sample_value("looker_proxy_cache_total", {"result": "hit"}) == 2
 
 
 def test_a_failure_inside_the_hit_path_is_logged_and_the_route_answers(build, monkeypatch, caplog):
     app = build(RATE_LIMIT="2/minute")
     post(app)
-    monkeypatch.setattr(app.extensions["cache"], "fresh", lambda key: 1 / 0)
-    with caplog.at_level(logging.ERROR, logger="looker_proxy.hit_path"):
+    monkeypatch.setattr(services(app).cache, "fresh", lambda key: 1 / 0)
+    with caplog.at_level(logging.ERROR, logger="looker_proxy.fast_path"):
         answer = post(app)
     assert answer.status_code == 200 and answer.headers["X-Cache"] == "HIT" and app.route_calls == 2
-    assert [r.event for r in caplog.records] == ["hit_path_error"]
+    assert [r.event for r in caplog.records] == ["fast_path_error"]
     assert post(app).status_code == 429  # the failed attempt was not counted a second time by the route
 
 

@@ -9,7 +9,8 @@ import responses
 from app import create_app
 from app.config import Settings
 from app.errors import ApiError
-from app.looker import LookerClient
+from app.looker.client import LookerClient
+from app.looker.transport import RAW
 
 BASE = "https://looker.test"
 API = f"{BASE}/api/4.0"
@@ -48,21 +49,21 @@ def login_calls(rsps) -> int:
 
 def test_call_returns_typed_models_and_logs_in_once(mocked, client):
     mocked.add(responses.GET, f"{API}/user", json={"id": "1", "display_name": "Svc", "email": "s@x"})
-    assert client.call("me", "me").display_name == "Svc"
-    assert client.call("me", "me").email == "s@x"
+    assert client.call("me", lambda sdk: sdk.me()).display_name == "Svc"
+    assert client.call("me", lambda sdk: sdk.me()).email == "s@x"
     assert login_calls(mocked) == 1
 
 
 def test_fetch_returns_lookers_bytes_untouched(mocked, client):
     raw = '[{"orders.count":  12, "name": "Zoë"}]'.encode()
     mocked.add(responses.POST, f"{API}/queries/run/json", body=raw, content_type="application/json")
-    body = client.fetch("q", "run_inline_query", "json", QUERY)
+    body = client.fetch("q", lambda sdk, options: sdk.run_inline_query("json", QUERY, transport_options=options))
     assert body.content == raw and body.content_type == "application/json"
 
 
 def test_every_call_is_bounded_by_the_configured_timeout(mocked, client):
     mocked.add(responses.GET, f"{API}/user", json={"id": "1"})
-    client.call("me", "me")
+    client.call("me", lambda sdk: sdk.me())
     assert all(call.request.req_kwargs["timeout"] == 7 for call in mocked.calls)
 
 
@@ -115,7 +116,7 @@ def _html(status):
 def test_looker_failures_map_to_our_errors(mocked, client, looker, status, code):
     mocked.add(responses.GET, f"{API}/looks/42", **looker)
     with pytest.raises(ApiError) as caught:
-        client.call("Look 42", "look", "42")
+        client.call("Look 42", lambda sdk: sdk.look("42"))
     assert (caught.value.status, caught.value.code) == (status, code)
     if status == 503 and "headers" in looker:
         assert caught.value.headers["Retry-After"] == "17"
@@ -127,13 +128,13 @@ def test_looker_failures_map_to_our_errors(mocked, client, looker, status, code)
 def test_refused_credentials_are_a_502_naming_the_variables(mocked, client):
     mocked.replace(responses.POST, f"{API}/login", status=404, json={"message": "Not found", "documentation_url": "x"})
     with pytest.raises(ApiError) as caught:
-        client.call("me", "me")
+        client.call("me", lambda sdk: sdk.me())
     assert caught.value.status == 502 and "LOOKERSDK_CLIENT_SECRET" in caught.value.detail
 
 
 def test_a_token_revoked_server_side_triggers_one_relogin_and_retry(mocked, client):
     mocked.add(responses.GET, f"{API}/user", json={"id": "1"})
-    client.call("me", "me")  # logged in with t1
+    client.call("me", lambda sdk: sdk.me())  # logged in with t1
     mocked.remove(responses.GET, f"{API}/user")
     mocked.replace(responses.POST, f"{API}/login", json={**TOKEN, "access_token": "t2"})
     mocked.add(
@@ -144,7 +145,7 @@ def test_a_token_revoked_server_side_triggers_one_relogin_and_retry(mocked, clie
     )
     mocked.add(responses.GET, f"{API}/user", json={"id": "1", "display_name": "again"})
     mocked.calls.reset()
-    assert client.call("me", "me").display_name == "again"
+    assert client.call("me", lambda sdk: sdk.me()).display_name == "again"
     auth_headers = [c.request.headers.get("Authorization") for c in mocked.calls if c.request.url.endswith("/user")]
     assert auth_headers == ["Bearer t1", "Bearer t2"] and login_calls(mocked) == 1
 
@@ -154,7 +155,7 @@ def test_a_token_refused_twice_is_a_502(mocked, client):
         responses.GET, f"{API}/user", status=401, json={"message": "Requires authentication.", "documentation_url": "x"}
     )
     with pytest.raises(ApiError) as caught:
-        client.call("me", "me")
+        client.call("me", lambda sdk: sdk.me())
     assert caught.value.status == 502
     assert sum(1 for c in mocked.calls if c.request.url.endswith("/user")) == 2
 
@@ -163,15 +164,20 @@ def test_errors_never_make_the_sdk_fetch_documentation(mocked, client):
     doc = "https://cloud.google.com/looker/docs/r/err/4.0/404/get/looks/:look_id"
     mocked.add(responses.GET, f"{API}/looks/1", status=404, json={"message": "Not found", "documentation_url": doc})
     with pytest.raises(ApiError):
-        client.call("Look 1", "look", "1")
+        client.call("Look 1", lambda sdk: sdk.look("1"))
     assert all(call.request.url.startswith(API) for call in mocked.calls)
 
 
 def test_callers_transport_options_are_not_mutated_by_the_login(mocked, client):
     mocked.add(responses.POST, f"{API}/queries/run/json", body="[]", content_type="application/json")
-    options = {"timeout": 5}
-    client.fetch("q", "run_inline_query", "json", QUERY, transport_options=options)
-    assert options == {"timeout": 5}
+    seen = []
+
+    def run(sdk, options):
+        seen.append(options)
+        return sdk.run_inline_query("json", QUERY, transport_options=options)
+
+    client.fetch("q", run)  # the first call logs in with these options in hand
+    assert seen == [{RAW: True}]
     query_call = next(c for c in mocked.calls if c.request.url.endswith("/queries/run/json"))
     assert query_call.request.headers["Content-Type"] == "application/json"
 
@@ -184,7 +190,11 @@ def test_sixteen_threads_share_one_login_and_send_json(mocked, client):
         barrier.wait()
         try:
             for _ in range(5):
-                results.append(client.fetch("q", "run_inline_query", "json", QUERY).content)
+                results.append(
+                    client.fetch(
+                        "q", lambda sdk, options: sdk.run_inline_query("json", QUERY, transport_options=options)
+                    ).content
+                )
         except Exception as exc:  # noqa: BLE001 - collected and asserted below
             failures.append(exc)
 

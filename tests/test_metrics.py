@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from app import create_app
-from app.catalog import load_catalog
+from app.metrics.catalog import load_catalog
 from app.config import ConfigError, Settings
 
 from .conftest import calls, emulator_env

@@ -7,14 +7,13 @@ from concurrent.futures import ThreadPoolExecutor
 import orjson
 from flask import Blueprint, Response, current_app, request
 
-from ..cache import cache_key
+from ..cache.keys import META_TAG, cache_key, model_tag, query_key
 from ..errors import ApiError, invalid, problem_body
-from ..formats import looker_result
-from ..governance import require_model
-from ..looker import looker
+from ..looker.dashboards import checked_id, element_query, element_type
+from ..looker.results import looker_result
 from ..schemas import write_query
-from .dashboards import checked_id, element_query, element_type
-from .query_input import query_key
+from ..security.governance import require_model
+from ..services import services
 
 bp = Blueprint("dashboard_data", __name__, url_prefix="/api/dashboards")
 MAX_PARALLEL_TILES = 6
@@ -22,7 +21,7 @@ MAX_PARALLEL_TILES = 6
 
 def _plan(dashboard_id: str) -> dict:
     """Reduce Looker's dashboard to what running it needs: tiles, their queries and listeners, filters."""
-    board = looker().call(f"dashboard {dashboard_id}", "dashboard", dashboard_id)
+    board = services().looker.call(f"dashboard {dashboard_id}", lambda sdk: sdk.dashboard(dashboard_id))
     tiles = []
     for element in board.dashboard_elements or []:
         query = element_query(element)
@@ -58,11 +57,10 @@ def _plan(dashboard_id: str) -> dict:
 
 
 def _load_plan(dashboard_id: str) -> dict:
-    meta = current_app.extensions["meta_cache"]
-    outcome = meta.lookup(
+    outcome = services().meta_cache.lookup(
         cache_key("dashboard-plan", id=dashboard_id),
         lambda: (orjson.dumps(_plan(dashboard_id)), "application/json"),
-        "meta",
+        META_TAG,
     )
     return orjson.loads(outcome.entry.body)
 
@@ -79,19 +77,25 @@ def _tile_body(tile: dict, values: dict[str, str]) -> dict:
 
 def _run_tiles(tiles: list[dict], values: dict[str, str]) -> list:
     """Run the tiles concurrently (bounded); identical tile queries share one Looker call via the cache."""
-    cache, client = current_app.extensions["cache"], looker()
+    parts = services()
 
     def run(tile: dict):
         if tile["query"] is None:
             return None
         body = _tile_body(tile, values)
+        key = query_key(body, "json", False)
 
         def fetch():
-            return looker_result(client.fetch(f"tile '{tile['title']}'", "run_inline_query", "json", body), "json")
+            result = parts.looker.fetch(
+                f"tile '{tile['title']}'",
+                lambda sdk, options: sdk.run_inline_query("json", body, transport_options=options),
+                subject=key,
+            )
+            return looker_result(result, "json")
 
         try:
-            require_model(body["model"])
-            return cache.lookup(query_key(body, "json", False), fetch, f"model:{body['model']}").entry.body
+            require_model(body["model"], parts.settings)
+            return parts.cache.lookup(key, fetch, model_tag(body["model"])).entry.body
         except ApiError as exc:
             return exc
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import orjson
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, Response
 
-from ..openapi import build
+from ..services import services
 
 bp = Blueprint("docs", __name__)
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -17,10 +16,7 @@ PAGE_POLICY = "default-src 'none'; script-src 'self'; connect-src 'self'; style-
 @bp.get("/openapi.json")
 def openapi_json():
     """Return the OpenAPI 3.1 document."""
-    document = current_app.extensions.get("openapi")
-    if document is None:
-        document = current_app.extensions["openapi"] = orjson.dumps(build(current_app.extensions["settings"]))
-    return Response(document, content_type="application/json")
+    return Response(services().openapi, content_type="application/json")
 
 
 @bp.get("/docs")

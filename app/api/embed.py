@@ -4,24 +4,23 @@ from the server's settings; the request body can only add dashboard filters."""
 from __future__ import annotations
 
 import logging
-import re
 from urllib.parse import urlencode
 
 import orjson
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 
-from ..auth import caller
-from ..embed import signed_embed_url
 from ..errors import ApiError
-from ..governance import require_model
-from ..looker import looker
+from ..looker.dashboards import checked_id
+from ..looker.embed import signed_embed_url
+from ..names import LOOKML_NAME
 from ..schemas import EmbedRequestBody
+from ..security.governance import require_model
+from ..security.identity import caller
+from ..services import services
 from ..validation import json_body, parse
-from .dashboards import checked_id
 
 bp = Blueprint("embed", __name__, url_prefix="/api/embed")
 log = logging.getLogger("looker_proxy.embed")
-NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 
 
 def _filters() -> dict[str, str]:
@@ -31,7 +30,7 @@ def _filters() -> dict[str, str]:
 
 
 def _issue(target: str, kind: str, ident: str) -> Response:
-    settings = current_app.extensions["settings"]
+    settings = services().settings
     models = list(settings.embed_models or settings.allowed_models)
     if not models:
         raise ApiError(403, "Embedding is not enabled here: set EMBED_MODELS (or ALLOWED_MODELS) on the service.")
@@ -49,20 +48,17 @@ def _issue(target: str, kind: str, ident: str) -> Response:
             session_length=settings.embed_session_length,
         )
     else:
+        request_body = {
+            "target_url": settings.looker_base_url + path,
+            "external_user_id": user,
+            "permissions": list(settings.embed_permissions),
+            "models": models,
+            "session_length": settings.embed_session_length,
+            "force_logout_login": True,
+        }
         url = (
-            looker()
-            .call(
-                f"an embed URL for {kind} {ident}",
-                "create_sso_embed_url",
-                {
-                    "target_url": settings.looker_base_url + path,
-                    "external_user_id": user,
-                    "permissions": list(settings.embed_permissions),
-                    "models": models,
-                    "session_length": settings.embed_session_length,
-                    "force_logout_login": True,
-                },
-            )
+            services()
+            .looker.call(f"an embed URL for {kind} {ident}", lambda sdk: sdk.create_sso_embed_url(request_body))
             .url
         )
     log.info("embed url issued", extra={"event": "embed_issued", "caller": user, "target": f"{kind} {ident}"})
@@ -89,7 +85,7 @@ def embed_look(look_id: int):
 @bp.post("/explores/<model>/<explore>")
 def embed_explore(model: str, explore: str):
     """Issue a signed URL that opens an explore for the caller."""
-    if not (NAME.fullmatch(model) and NAME.fullmatch(explore)):
+    if not (LOOKML_NAME.fullmatch(model) and LOOKML_NAME.fullmatch(explore)):
         raise ApiError(404, "There is no such explore.")
-    require_model(model)
+    require_model(model, services().settings)
     return _issue(f"/embed/explore/{model}/{explore}", "explore", f"{model}/{explore}")

@@ -2,51 +2,51 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app
+from flask import Blueprint
 
-from ..cache import cache_key
-from ..formats import looker_result
-from ..governance import require_model
-from ..http_cache import serve_cached
-from ..looker import looker
+from ..cache.http import serve_cached
+from ..cache.keys import LOOKS_TAG, META_TAG, cache_key
+from ..looker.results import looker_result
 from ..schemas import LookParams
+from ..security.governance import require_model
+from ..services import services
 from ..validation import query_args
-from .ops import LOOKS_TAG
 
 bp = Blueprint("looks", __name__, url_prefix="/api/looks")
 
 
 def look_model(look_id: int) -> str:
     """Return the model a Look's query uses (remembered briefly in the metadata cache)."""
-    meta = current_app.extensions["meta_cache"]
+    parts = services()
 
     def fetch():
-        look = looker().call(f"Look {look_id}", "look", str(look_id), fields="query(model)")
+        look = parts.looker.call(f"Look {look_id}", lambda sdk: sdk.look(str(look_id), fields="query(model)"))
         return (look.query.model if look.query else "").encode(), "text/plain"
 
-    return meta.lookup(cache_key("look-model", look=look_id), fetch, "meta").entry.body.decode()
+    return parts.meta_cache.lookup(cache_key("look-model", look=look_id), fetch, META_TAG).entry.body.decode()
 
 
 @bp.get("/<int(max=9007199254740991):look_id>")
 def run_look(look_id: int):
     """Run a saved Look and return its results."""
-    settings = current_app.extensions["settings"]
-    params = query_args(LookParams, max_rows=settings.max_rows)
-    if settings.allowed_models:  # a Look may use any model; find out which before running it
-        require_model(look_model(look_id))
+    parts = services()
+    params = query_args(LookParams, max_rows=parts.settings.max_rows)
+    if parts.settings.allowed_models:  # a Look may use any model; find out which before running it
+        require_model(look_model(look_id), parts.settings)
+    key = cache_key("look", look=look_id, **params.model_dump())
 
     def fetch():
-        return looker_result(
-            looker().fetch(
-                f"Look {look_id}",
-                "run_look",
+        body = parts.looker.fetch(
+            f"Look {look_id}",
+            lambda sdk, options: sdk.run_look(
                 str(look_id),
                 params.format,
                 limit=params.limit,
                 apply_formatting=params.apply_formatting,
+                transport_options=options,
             ),
-            params.format,
+            subject=key,
         )
+        return looker_result(body, params.format)
 
-    key = cache_key("look", look=look_id, **params.model_dump())
-    return serve_cached(key, LOOKS_TAG, fetch)
+    return serve_cached(parts.cache, key, LOOKS_TAG, fetch, parts.telemetry)

@@ -5,24 +5,24 @@ from __future__ import annotations
 import datetime as dt
 
 import orjson
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, Response
 
-from ..catalog import Metric
+from ..cache.keys import model_tag, query_key
 from ..errors import ApiError, invalid
-from ..formats import looker_result
-from ..governance import require_model
-from ..looker import looker
-from ..metric_series import series_query, to_points
+from ..looker.results import looker_result
+from ..metrics.catalog import Catalog, Metric
+from ..metrics.series import series_query, to_points
 from ..schemas import MetricParams
+from ..security.governance import require_model
+from ..services import services
 from ..validation import query_args
-from .query_input import query_key
 
 bp = Blueprint("metrics", __name__, url_prefix="/api/metrics")
 DEFAULT_DAYS = 30
 
 
-def _catalog():
-    return current_app.extensions["catalog"]
+def _catalog() -> Catalog:
+    return services().catalog
 
 
 def _range(metric: Metric) -> tuple[dt.date, dt.date, str]:
@@ -65,14 +65,21 @@ def get_metric(name: str):
     if metric is None:
         known = ", ".join(_catalog().metrics) or "none"
         raise ApiError(404, f"There is no metric '{name[:100]}'. Metrics: {known}.")
-    require_model(metric.model)
+    parts = services()
+    require_model(metric.model, parts.settings)
     start, end, granularity = _range(metric)
     body, time_field = series_query(metric, start, end, granularity)
 
     def fetch():
-        return looker_result(looker().fetch(f"metric '{name}'", "run_inline_query", "json", body), "json")
+        result = parts.looker.fetch(
+            f"metric '{name}'",
+            lambda sdk, options: sdk.run_inline_query("json", body, transport_options=options),
+            subject=key,
+        )
+        return looker_result(result, "json")
 
-    outcome = current_app.extensions["cache"].lookup(query_key(body, "json", False), fetch, f"model:{metric.model}")
+    key = query_key(body, "json", False)
+    outcome = parts.cache.lookup(key, fetch, model_tag(metric.model))
     points = to_points(orjson.loads(outcome.entry.body), metric, time_field, start, end, granularity)
     payload = {
         "metric": name,

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import re
-
 import orjson
 from flask import Blueprint
 
-from ..cache import cache_key
+from ..cache.http import serve_cached
+from ..cache.keys import META_TAG, cache_key
 from ..errors import ApiError
-from ..governance import model_allowed, require_model
-from ..http_cache import serve_cached
-from ..looker import looker
+from ..names import LOOKML_NAME
+from ..security.governance import model_allowed, require_model
+from ..services import services
 
 bp = Blueprint("models", __name__, url_prefix="/api/models")
-NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 
 
 def _explores(model) -> list[dict]:
@@ -26,8 +24,10 @@ def _explores(model) -> list[dict]:
 def _models() -> list:
     return [
         m
-        for m in looker().call("the LookML models", "all_lookml_models", fields="name,label,explores")
-        if model_allowed(m.name)
+        for m in services().looker.call(
+            "the LookML models", lambda sdk: sdk.all_lookml_models(fields="name,label,explores")
+        )
+        if model_allowed(m.name, services().settings)
     ]
 
 
@@ -36,15 +36,17 @@ def _json(value) -> tuple[bytes, str]:
 
 
 def _check_name(kind: str, name: str) -> None:
-    if not NAME.fullmatch(name):
+    if not LOOKML_NAME.fullmatch(name):
         raise ApiError(404, f"There is no {kind} '{name[:100]}'.")
 
 
 def _model(name: str):
     _check_name("model", name)
-    require_model(name)
+    require_model(name, services().settings)
     try:
-        return looker().call(f"model '{name}'", "lookml_model", name, fields="name,label,explores")
+        return services().looker.call(
+            f"model '{name}'", lambda sdk: sdk.lookml_model(name, fields="name,label,explores")
+        )
     except ApiError as exc:
         if exc.status == 404:
             names = ", ".join(m.name for m in _models()) or "none"
@@ -56,10 +58,10 @@ def _model(name: str):
 def list_models():
     """List the models clients may query, with their explores."""
     return serve_cached(
+        services().meta_cache,
         cache_key("models"),
-        "meta",
+        META_TAG,
         lambda: _json([{"name": m.name, "label": m.label, "explores": _explores(m)} for m in _models()]),
-        "meta_cache",
     )
 
 
@@ -67,7 +69,7 @@ def list_models():
 def list_explores(model: str):
     """List a model's explores."""
     return serve_cached(
-        cache_key("explores", model=model), "meta", lambda: _json(_explores(_model(model))), "meta_cache"
+        services().meta_cache, cache_key("explores", model=model), META_TAG, lambda: _json(_explores(_model(model)))
     )
 
 
@@ -77,14 +79,11 @@ def _field(f) -> dict:
 
 def _describe(model: str, explore: str) -> tuple[bytes, str]:
     _check_name("explore", explore)
-    require_model(model)
+    require_model(model, services().settings)
     try:
-        found = looker().call(
+        found = services().looker.call(
             f"explore '{model}/{explore}'",
-            "lookml_model_explore",
-            model,
-            explore,
-            fields="name,label,description,fields",
+            lambda sdk: sdk.lookml_model_explore(model, explore, fields="name,label,description,fields"),
         )
     except ApiError as exc:
         if exc.status == 404:
@@ -108,5 +107,8 @@ def describe_explore(model: str, explore: str):
     """Describe an explore's dimensions and measures."""
     _check_name("model", model)
     return serve_cached(
-        cache_key("explore", model=model, explore=explore), "meta", lambda: _describe(model, explore), "meta_cache"
+        services().meta_cache,
+        cache_key("explore", model=model, explore=explore),
+        META_TAG,
+        lambda: _describe(model, explore),
     )

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import re
-
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4
 
-from ..auth import is_admin
+from ..cache.keys import purge_tags
 from ..errors import ApiError, invalid
+from ..names import LOOKML_NAME
+from ..security.identity import is_admin
+from ..services import services
 
 bp = Blueprint("ops", __name__)
-LOOKS_TAG = "looks"  # a Look's model is unknown until it runs, so purging any model purges Looks too
 
 
 @bp.delete("/api/cache")
@@ -20,13 +20,13 @@ def purge_cache():
     if not is_admin():
         raise ApiError(403, "Only the admin caller may purge the cache.")
     model = request.args.get("model")
-    if model is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,127}", model):
+    if model is not None and not LOOKML_NAME.fullmatch(model):
         raise invalid("model must be a LookML model name.", [{"field": "model", "message": "not a model name"}])
-    current_app.extensions["cache"].purge(None if model is None else {f"model:{model}", LOOKS_TAG})
+    services().cache.purge(purge_tags(model))
     return Response(status=204)
 
 
 @bp.get("/metrics")
 def prometheus_metrics():
     """Return the service's counters in Prometheus text format."""
-    return Response(current_app.extensions["telemetry"].exposition(), content_type=CONTENT_TYPE_PLAIN_0_0_4)
+    return Response(services().telemetry.exposition(), content_type=CONTENT_TYPE_PLAIN_0_0_4)

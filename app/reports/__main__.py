@@ -11,11 +11,11 @@ import sys
 import threading
 from pathlib import Path
 
-from ..catalog import load_catalog
-from ..config import ConfigError, Settings
+from ..config import ConfigError, ReportSettings, log_level
 from ..logs import configure_logging
-from ..looker import LookerClient
-from .config import load_reports, smtp_settings
+from ..looker.client import LookerClient
+from ..metrics.catalog import load_catalog
+from .config import load_reports
 from .ledger import FileLedger, RedisLedger
 from .runner import Deps, dry_run, run_report
 from .schedule import latest_slot, next_runs
@@ -25,17 +25,12 @@ log = logging.getLogger("looker_proxy.reports")
 
 def build(env) -> tuple[dict, Deps]:
     """Read every setting and file a run needs; raise ConfigError naming the first problem."""
-    settings = Settings.from_env(env, allow_anonymous=True)  # reports have no HTTP clients to authenticate
+    worker = ReportSettings.from_env(env)
+    settings = worker.service
     catalog = load_catalog(settings.metrics_file, settings.metrics_file_required)
     reports = load_reports(settings.reports_file, settings.max_rows, set(catalog.metrics))
-    ledger = (
-        RedisLedger(settings.redis_url)
-        if settings.redis_url
-        else FileLedger(env.get("REPORTS_STATE_FILE", "").strip() or ".reports-state.json")
-    )
-    deps = Deps(
-        client=LookerClient(settings, pool_size=4), catalog=catalog, mail=smtp_settings(env), ledger=ledger, env=env
-    )
+    ledger = RedisLedger(settings.redis_url) if settings.redis_url else FileLedger(worker.state_file)
+    deps = Deps(client=LookerClient(settings, pool_size=4), catalog=catalog, mail=worker.smtp, ledger=ledger, env=env)
     return reports, deps
 
 
@@ -124,8 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--out", default="reports-out", help="folder for --dry-run files (default reports-out)")
     commands.add_parser("serve", help="run every report on its schedule until SIGTERM")
     args = parser.parse_args(argv)
-    configure_logging(os.environ.get("LOG_LEVEL", "info").strip().lower() or "info")
     try:
+        configure_logging(log_level())
         reports, deps = build(os.environ)
     except ConfigError as exc:
         print(f"looker-proxy reports: {exc}", file=sys.stderr)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import tomllib
 import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -13,10 +11,11 @@ from pathlib import Path
 from apscheduler.triggers.cron import CronTrigger
 from pydantic import ValidationError
 
-from ..config import ConfigError, Secret, check_table
+from ..config import ConfigError, SmtpSettings
+from ..names import REPORT_NAME
 from ..schemas import QueryRequest
+from ..tables import check_table, read_toml
 
-NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,63}")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]{0,127}")
 FORMATS = ("csv", "html", "xlsx")
@@ -64,39 +63,16 @@ class Report:
         return CronTrigger.from_crontab(self.schedule, timezone=self.timezone)
 
 
-@dataclass(frozen=True)
-class Mail:
-    """SMTP settings, from the environment."""
-
-    host: str
-    port: int
-    username: str
-    password: Secret
-    sender: str
-    starttls: bool
+Mail = SmtpSettings  # the SMTP settings a report mails with
 
 
 def smtp_settings(env: Mapping[str, str] | None = None) -> Mail:
-    """Read SMTP_* variables (only needed when a report mails)."""
-    env = os.environ if env is None else env
-    port = env.get("SMTP_PORT", "").strip() or "587"
-    if not port.isdigit():
-        raise ConfigError(f"SMTP_PORT must be a port number, not '{port}'")
-    starttls = env.get("SMTP_STARTTLS", "").strip().lower() or ("true" if port == "587" else "false")
-    if starttls not in ("true", "false", "1", "0", "yes", "no"):
-        raise ConfigError(f"SMTP_STARTTLS must be true or false, not '{starttls}'")
-    return Mail(
-        host=env.get("SMTP_HOST", "").strip(),
-        port=int(port),
-        username=env.get("SMTP_USERNAME", "").strip(),
-        password=Secret(env.get("SMTP_PASSWORD", "")),
-        sender=env.get("SMTP_FROM", "").strip(),
-        starttls=starttls in ("true", "1", "yes"),
-    )
+    """Read SMTP_* variables (only needed when a report mails) with the service's readers."""
+    return SmtpSettings.from_env(env)
 
 
 def _report(path: str, name: str, raw, max_rows: int, metric_names: set[str]) -> Report:
-    bad = check_table(path, "report", name, raw, KEYS, ("title", "schedule"), NAME, "letters, digits, - and _")
+    bad = check_table(path, "report", name, raw, KEYS, ("title", "schedule"), REPORT_NAME, "letters, digits, - and _")
     timezone = raw.get("timezone", "UTC")
     try:
         zoneinfo.ZoneInfo(timezone)
@@ -186,12 +162,7 @@ def load_reports(path: str, max_rows: int = 5000, metric_names: set[str] | None 
     file = Path(path)
     if not file.is_file():
         raise ConfigError(f"REPORTS_FILE '{path}' does not exist")
-    try:
-        raw = tomllib.loads(file.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    for key in sorted(set(raw) - {"reports"}):
-        raise ConfigError(f"{path}: top-level key '{key}' is not known (use [reports.NAME] tables)")
+    raw = read_toml(path, {"reports"}, "use [reports.NAME] tables")
     reports = raw.get("reports", {})
     if not isinstance(reports, dict) or not reports:
         raise ConfigError(f"{path}: no reports found (add [reports.NAME] tables)")

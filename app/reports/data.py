@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 import orjson
 
-from ..catalog import Catalog
-from ..looker import LookerClient
-from ..metric_series import series_query, to_points
+from ..looker.client import LookerClient
+from ..metrics.catalog import Catalog
+from ..metrics.series import series_query, to_points
 from .config import Report
 
 CONTENT_TYPES = {
@@ -79,18 +79,24 @@ def fetch(report: Report, client: LookerClient, catalog: Catalog, today: dt.date
         granularity = report.metric.get("granularity", "day")
         start, end = today - dt.timedelta(days=report.metric.get("last_days", 7)), today - dt.timedelta(days=1)
         body, time_field = series_query(metric, start, end, granularity)
-        raw = client.fetch(f"metric '{metric.name}'", "run_inline_query", "json", body).content
+        raw = client.fetch(
+            f"metric '{metric.name}'",
+            lambda sdk, options: sdk.run_inline_query("json", body, transport_options=options),
+        ).content
         points = to_points(orjson.loads(raw), metric, time_field, start, end, granularity)
         columns, rows = ["period", metric.label], [[p["period"], p["value"]] for p in points]
         return Table(columns, rows, render(columns, rows, report.format), filename, CONTENT_TYPES[report.format])
-    if report.look is not None:
-        what, method, args = f"Look {report.look}", "run_look", (str(report.look),)
-    else:
-        what, method, args = f"report '{report.name}'", "run_inline_query", ()
 
     def run(fmt: str) -> bytes:
-        call_args = (*args, fmt) if report.look is not None else (fmt, report.query)
-        return client.fetch(what, method, *call_args).content
+        if report.look is not None:
+            return client.fetch(
+                f"Look {report.look}",
+                lambda sdk, options: sdk.run_look(str(report.look), fmt, transport_options=options),
+            ).content
+        return client.fetch(
+            f"report '{report.name}'",
+            lambda sdk, options: sdk.run_inline_query(fmt, report.query, transport_options=options),
+        ).content
 
     columns, rows = _rows(run("json"))
     return Table(columns, rows, run(report.format), filename, CONTENT_TYPES[report.format])

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import orjson
 
-from ..catalog import Catalog
 from ..errors import ApiError
-from ..looker import LookerClient
+from ..looker.client import LookerClient
+from ..metrics.catalog import Catalog
 from .config import Mail, Report
 from .data import Table, fetch
 from .deliver import DeliveryError, build_email, send_email, send_slack, slack_payload

@@ -9,83 +9,35 @@ CACHE_STALE_SECONDS to stand in for a failing Looker. With REDIS_URL the same ha
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
-import orjson
-from cachetools import TTLCache
+from app.errors import ApiError
 
-from .config import Settings
-from .errors import ApiError
+from .entry import Entry, Outcome
+from .memory import MemoryStore
+
+if TYPE_CHECKING:
+    from app.telemetry import Telemetry
 
 log = logging.getLogger("looker_proxy.cache")
 STALE_ON = 500  # only failures of Looker (our 5xx) fall back to stale; a 404 or 422 is a real answer
+Fetch = Callable[[], tuple[bytes, str]]
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One stored answer: the exact bytes served, their type, when they were stored, its tag and strong ETag."""
+class SharedStore(Protocol):
+    """A store shared by every worker and instance (Redis), which may be down at any moment."""
 
-    body: bytes
-    content_type: str
-    stored_at: float
-    tag: str
-    etag: str = ""
-
-    @classmethod
-    def create(cls, body: bytes, content_type: str, stored_at: float, tag: str) -> Entry:
-        """Build an entry, hashing the body once for its ETag."""
-        return cls(body, content_type, stored_at, tag, '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"')
-
-
-@dataclass(frozen=True)
-class Outcome:
-    entry: Entry
-    status: str  # HIT | MISS | STALE | COALESCED | BYPASS
-    error_status: int | None = None
-
-
-def cache_key(kind: str, **parts) -> str:
-    """Return a canonical key: dict order and JSON spacing never matter, list order does."""
-    return hashlib.sha256(kind.encode() + b"\0" + orjson.dumps(parts, option=orjson.OPT_SORT_KEYS)).hexdigest()
-
-
-class MemoryStore:
-    """Entries of this process, bounded by the bytes of their bodies, gone once past the stale window."""
-
-    def __init__(self, max_bytes: int, lifetime: float, clock: Callable[[], float]):
-        self._data: TTLCache = TTLCache(
-            maxsize=max_bytes, ttl=lifetime, timer=clock, getsizeof=lambda entry: len(entry.body)
-        )
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> Entry | None:
-        with self._lock:  # even reads reorder cachetools' internal lists
-            return self._data.get(key)
-
-    def put(self, key: str, entry: Entry) -> None:
-        with self._lock:
-            try:
-                self._data[key] = entry
-            except ValueError:  # larger than the whole cache: serve it, do not keep it
-                self._data.pop(key, None)
-
-    def purge(self, tags: set[str] | None = None) -> int:
-        with self._lock:
-            doomed = [k for k, e in self._data.items() if tags is None or e.tag in tags]
-            for key in doomed:
-                del self._data[key]
-            return len(doomed)
-
-    @property
-    def size_bytes(self) -> int:
-        with self._lock:
-            return int(self._data.currsize)
+    def available(self) -> bool: ...
+    def get(self, key: str) -> Entry | None: ...
+    def put(self, key: str, entry: Entry) -> bool: ...
+    def purge(self, tags: set[str] | None) -> int: ...
+    def coalesce(self, key: str, wait_seconds: float, is_fresh: Callable[[Entry], bool]) -> Entry | ApiError | None: ...
+    def release(self, key: str, error: ApiError | None) -> None: ...
 
 
 class ResultCache:
@@ -98,13 +50,13 @@ class ResultCache:
         max_bytes: int,
         wait_seconds: float,
         clock: Callable[[], float],
-        shared=None,
-        metrics=None,
+        shared: SharedStore | None = None,
+        telemetry: Telemetry | None = None,
     ):
         self.ttl, self.stale_seconds, self.wait_seconds, self.clock = ttl, stale_seconds, wait_seconds, clock
         self.memory = MemoryStore(max_bytes, ttl + stale_seconds, clock)
-        self.shared = shared  # a RedisStore, or None
-        self.metrics = metrics
+        self.shared = shared
+        self.telemetry = telemetry
         self._inflight: dict[str, Future] = {}
         self._lock = threading.Lock()
 
@@ -120,8 +72,8 @@ class ResultCache:
         if self.shared is not None and self.shared.available() and self.shared.put(key, entry):
             return
         self.memory.put(key, entry)
-        if self.metrics is not None:  # measured when it changes, so no work on a hit
-            self.metrics.cache_bytes.set(self.memory.size_bytes)
+        if self.telemetry is not None:  # measured when it changes, so no work on a hit
+            self.telemetry.cache_bytes.set(self.memory.size_bytes)
 
     def fresh(self, key: str) -> Entry | None:
         """Return the entry if it is fresh, without asking Looker."""
@@ -170,8 +122,8 @@ class ResultCache:
                 self._inflight.pop(key, None)
 
     def _follow(self, key: str, future: Future, allow_stale: bool) -> Outcome:
-        if self.metrics:
-            self.metrics.coalesced.inc()
+        if self.telemetry:
+            self.telemetry.coalesced.inc()
         try:
             return Outcome(future.result(timeout=self.wait_seconds), "COALESCED")
         except FutureTimeout:
@@ -221,29 +173,3 @@ class ResultCache:
         if self.shared is not None and self.shared.available():
             count += self.shared.purge(tags)
         return count
-
-
-META_TTL = 60  # model and explore descriptions change with LookML deploys; a minute is fresh enough
-META_MAX_BYTES = 16 * 1024 * 1024
-
-
-def init_app(app, settings: Settings, clock: Callable[[], float], shared=None) -> ResultCache:
-    """Bind the result cache (`shared` is a RedisStore when REDIS_URL is set) and the metadata cache."""
-    app.extensions["meta_cache"] = ResultCache(
-        ttl=META_TTL,
-        stale_seconds=settings.cache_stale_seconds,
-        max_bytes=META_MAX_BYTES,
-        wait_seconds=settings.looker_timeout + 1,
-        clock=clock,
-    )
-    metrics = app.extensions.get("telemetry")
-    cache = app.extensions["cache"] = ResultCache(
-        ttl=settings.cache_ttl,
-        stale_seconds=settings.cache_stale_seconds,
-        max_bytes=settings.cache_max_bytes,
-        wait_seconds=settings.looker_timeout + 1,
-        clock=clock,
-        shared=shared,
-        metrics=metrics,
-    )
-    return cache

@@ -6,10 +6,11 @@ import hmac
 import logging
 
 import jwt
-from flask import Flask, current_app, g, request
+from flask import Flask, g, request
 
-from .config import Settings
-from .errors import ApiError
+from app.config import Settings
+from app.errors import ApiError
+from app.handover import handover
 
 log = logging.getLogger("looker_proxy.auth")
 PUBLIC_ENDPOINTS = {
@@ -21,7 +22,6 @@ PUBLIC_ENDPOINTS = {
     "docs.docs_asset",
 }
 LEEWAY_SECONDS = 30
-IDENTITY = "looker_proxy.identity"  # WSGI environ key: (kind, name) or the 401, handed over by the hit path
 ASYMMETRIC = ["RS256", "RS384", "RS512", "ES256", "ES384", "PS256"]
 
 
@@ -115,21 +115,6 @@ def identify(settings: Settings, verifier: TokenVerifier, authorization: str, ap
     raise ApiError(401, "The credentials are not valid.")
 
 
-def _authenticate() -> None:
-    if request.method == "OPTIONS" or request.url_rule is None or request.endpoint in PUBLIC_ENDPOINTS:
-        g.caller_kind, g.caller = "anonymous", "anonymous"
-        return  # preflights, unknown routes and wrong methods fall through to CORS, 404 and 405
-    known = request.environ.get(IDENTITY)  # the hit path (hit_path.py) may have identified the caller already
-    if isinstance(known, ApiError):
-        raise known
-    g.caller_kind, g.caller = known or identify(
-        current_app.extensions["settings"],
-        current_app.extensions["token_verifier"],
-        request.headers.get("Authorization", ""),
-        request.headers.get("X-API-Key", ""),
-    )
-
-
 def caller() -> str:
     """Return the authenticated caller's name: the API key label or the JWT subject."""
     return g.get("caller", "anonymous")
@@ -150,7 +135,19 @@ def is_admin() -> bool:
     return g.get("caller_kind") == "key" and caller() == "admin"
 
 
-def init_app(app: Flask, settings: Settings) -> None:
+def init_app(app: Flask, settings: Settings, verifier: TokenVerifier) -> None:
     """Check credentials before every request that needs them."""
-    app.extensions["token_verifier"] = TokenVerifier(settings)
-    app.before_request(_authenticate)
+
+    def authenticate() -> None:
+        if request.method == "OPTIONS" or request.url_rule is None or request.endpoint in PUBLIC_ENDPOINTS:
+            g.caller_kind, g.caller = "anonymous", "anonymous"
+            return  # preflights, unknown routes and wrong methods fall through to CORS, 404 and 405
+        given = handover(request.environ)  # the fast path may have identified the caller already
+        known = given.identity if given is not None else None
+        if isinstance(known, ApiError):
+            raise known
+        g.caller_kind, g.caller = known or identify(
+            settings, verifier, request.headers.get("Authorization", ""), request.headers.get("X-API-Key", "")
+        )
+
+    app.before_request(authenticate)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .looker import LookerBody
+from .transport import LookerBody
 
 TYPES = {
     "json": "application/json",

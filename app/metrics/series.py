@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from app.schemas import write_query
+
 from .catalog import Metric
-from .schemas import write_query
 
 TIMEFRAME = {"day": "date", "week": "week", "month": "month", "quarter": "quarter", "year": "year"}
 

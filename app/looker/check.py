@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .config import ConfigError, Settings
-from .errors import ApiError
-from .looker import LookerClient, LookerHTTPError, LookerNetworkError
+from app.config import ConfigError, Settings
+from app.errors import ApiError
+
+from .client import LookerClient
+from .transport import LookerHTTPError, LookerNetworkError
 
 ADVICE = {
     "timeout": "Looker did not answer within LOOKERSDK_TIMEOUT; check the host, the API port and firewalls.",

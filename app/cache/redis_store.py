@@ -17,8 +17,9 @@ import uuid
 import orjson
 import redis
 
-from .cache import Entry
-from .errors import ApiError
+from app.errors import ApiError
+
+from .entry import Entry
 
 log = logging.getLogger("looker_proxy.cache")
 ERROR_KEEP_MS = 5000

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import ConfigError, check_table
+from app.config import ConfigError
+from app.names import FIELD_NAME, GRANULARITIES, LOOKML_NAME, LOOKML_NAME_RULE
+from app.tables import check_table, read_toml
 
-GRANULARITIES = ("day", "week", "month", "quarter", "year")
-NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
-FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*")
 KEYS = {"label", "description", "model", "explore", "measure", "time", "filters", "granularities"}
 DEFAULT_MAX_DAYS = 3660
 
@@ -56,17 +53,19 @@ def _metric(path: str, name: str, raw: dict) -> Metric:
         raw,
         KEYS,
         ("label", "model", "explore", "measure", "time"),
-        NAME,
-        "letters, digits and underscores",
+        LOOKML_NAME,
+        LOOKML_NAME_RULE,
     )
     for key in ("model", "explore"):
-        if not NAME.fullmatch(raw[key]):
+        if not LOOKML_NAME.fullmatch(raw[key]):
             raise bad(key, f"'{raw[key]}' is not a LookML name")
     for key, example in (("measure", "order_items.total_sale_price"), ("time", "orders.created")):
-        if not FIELD.fullmatch(raw[key]):
+        if not FIELD_NAME.fullmatch(raw[key]):
             raise bad(key, f"'{raw[key]}' must be a view.field name such as {example}")
     filters = raw.get("filters", {})
-    if not isinstance(filters, dict) or not all(isinstance(v, str) and FIELD.fullmatch(k) for k, v in filters.items()):
+    if not isinstance(filters, dict) or not all(
+        isinstance(v, str) and FIELD_NAME.fullmatch(k) for k, v in filters.items()
+    ):
         raise bad("filters", "must map view.field names to filter expressions (text)")
     granularities = raw.get("granularities", list(GRANULARITIES))
     if not isinstance(granularities, list) or not granularities or set(granularities) - set(GRANULARITIES):
@@ -91,12 +90,7 @@ def load_catalog(path: str, required: bool) -> Catalog:
         if required:
             raise ConfigError(f"METRICS_FILE '{path}' does not exist")
         return Catalog({})
-    try:
-        raw = tomllib.loads(file.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    for key in sorted(set(raw) - {"metrics", "max_days"}):
-        raise ConfigError(f"{path}: top-level key '{key}' is not known (use [metrics.NAME] tables and max_days)")
+    raw = read_toml(path, {"metrics", "max_days"}, "use [metrics.NAME] tables and max_days")
     max_days = raw.get("max_days", DEFAULT_MAX_DAYS)
     if not isinstance(max_days, int) or max_days < 1:
         raise ConfigError(f"{path}: max_days must be a positive whole number")

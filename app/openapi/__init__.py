@@ -5,9 +5,9 @@ from __future__ import annotations
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from . import schemas as s
-from .config import Settings
-from .errors import CODES, TITLES
+from app import schemas as s
+from app.config import Settings
+from app.errors import CODES, TITLES
 
 NAME = {"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_]{0,127}$"}
 TEXT = {"type": "string"}

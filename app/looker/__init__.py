@@ -1,0 +1,1 @@
+"""Everything about talking to Looker: the client, its wire, error mapping, result checks, embed signing."""
