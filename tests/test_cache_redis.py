@@ -143,8 +143,8 @@ def test_a_waiter_takes_the_answer_stored_just_before_the_lock_was_freed(redis_s
 def test_a_waiter_gets_the_holders_error_instead_of_asking_again(redis_server):
     import threading
 
-    from app.errors import ApiError
     from app.cache.redis_store import RedisStore
+    from app.errors import ApiError
 
     holder, waiter = (RedisStore(redis_server.url, "ns", 100, poll_seconds=0.01) for _ in range(2))
     assert holder.coalesce("k", 5, lambda e: True) is None

@@ -12,8 +12,8 @@ import requests
 from flask import Flask
 from werkzeug.serving import make_server
 
-from app.looker.check import run_check
 from app.demo import free_port
+from app.looker.check import run_check
 
 from .conftest import emulator_env
 

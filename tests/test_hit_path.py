@@ -6,8 +6,8 @@ import jwt
 import orjson
 import pytest
 
-from app.services import services
 from app.cache.fast_path import FastPath
+from app.services import services
 
 from .conftest import API_KEY, calls, emulator_env
 from .test_cache import QUERY

@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 
 from app import create_app
-from app.metrics.catalog import load_catalog
 from app.config import ConfigError, Settings
+from app.metrics.catalog import load_catalog
 
 from .conftest import calls, emulator_env
 from .test_service import problem

@@ -15,10 +15,10 @@ from aiosmtpd.controller import Controller
 from flask import Flask, request
 from werkzeug.serving import make_server
 
-from app.metrics.catalog import load_catalog
 from app.config import ConfigError, Settings
 from app.demo import free_port
 from app.looker.client import LookerClient
+from app.metrics.catalog import load_catalog
 from app.reports.__main__ import cmd_list, cmd_run
 from app.reports.config import load_reports, smtp_settings
 from app.reports.ledger import FileLedger, RedisLedger
