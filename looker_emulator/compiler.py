@@ -272,6 +272,17 @@ class Compiler:
             return Result(fields, rows, shown)
         return _pivot(fields, pivots, rows, shown, self._limit(query.get("limit")))
 
+    def scalar(self, sql: str):
+        """Run one SQL statement and return the first column of its first row (None when no row)."""
+        with self._lock:
+            row = self.db.execute(sql).fetchone()
+        return None if row is None else row[0]
+
+    def replace_data(self, fresh: sqlite3.Connection) -> None:
+        """Copy another database over this one in place, so everything holding the connection sees the new rows."""
+        with self._lock:
+            fresh.backup(self.db)
+
 
 def _clean(value):
     return round(value, 4) if isinstance(value, float) else value

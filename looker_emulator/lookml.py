@@ -93,12 +93,25 @@ class Explore:
 
 
 @dataclass
+class Datagroup:
+    """A caching policy: results are fresh until `sql_trigger`'s value changes or `max_cache_age` passes."""
+
+    name: str
+    label: str
+    sql_trigger: str | None
+    max_cache_age: str | None
+    description: str | None = None
+
+
+@dataclass
 class Model:
     name: str
     label: str
     connection: str
     explores: dict[str, Explore]
     views: dict[str, View]
+    datagroups: dict[str, Datagroup] = field(default_factory=dict)
+    persist_with: str | None = None
 
 
 def _load_view(raw: dict) -> View:
@@ -186,5 +199,17 @@ def load_models(directory: Path = LOOKML_DIR) -> dict[str, Model]:
             connection=raw.get("connection", ""),
             explores=explores,
             views=views,
+            datagroups={d["name"]: _load_datagroup(d) for d in raw.get("datagroups", [])},
+            persist_with=raw.get("persist_with"),
         )
     return models
+
+
+def _load_datagroup(raw: dict) -> Datagroup:
+    return Datagroup(
+        name=raw["name"],
+        label=raw.get("label", _title(raw["name"])),
+        sql_trigger=raw.get("sql_trigger"),
+        max_cache_age=raw.get("max_cache_age"),
+        description=raw.get("description"),
+    )

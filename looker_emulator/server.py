@@ -8,6 +8,7 @@ from flask import Blueprint, Flask, Response
 from werkzeug.exceptions import HTTPException
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from .data import build_database
 from .routes import BLUEPRINTS
 from .state import Config, Fault, State
 from .wire import body_json, error, json_response, state
@@ -53,6 +54,16 @@ def revoke_tokens():
     """Invalidate every access token, as a Looker restart or an admin would."""
     state().revoke()
     return Response(status=204)
+
+
+@controls.post("/reload")
+def reload_data():
+    """Rebuild the sample data from {seed} (default: the starting seed), then run the datagroups' trigger checks."""
+    seed = body_json().get("seed", state().config.seed)
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        return error(400, "seed must be an integer")
+    state().compiler.replace_data(build_database(seed, state().today))
+    return json_response({"seed": seed, "triggered": state().datagroups.check()})
 
 
 def create_emulator(config: Config | None = None) -> Flask:

@@ -14,6 +14,7 @@ import orjson
 
 from .compiler import Compiler
 from .data import build_database
+from .datagroups import Datagroups
 from .lookml import load_models
 
 DEFAULT_CLIENT_ID = "emulator-client-id"
@@ -74,6 +75,7 @@ class State:
         self.config = config
         self.today = config.today or dt.date.today()
         self.compiler = Compiler(load_models(), build_database(config.seed, self.today), self.today)
+        self.datagroups = Datagroups(self.compiler)
         self.lock = threading.Lock()
         self.tokens: dict[str, float] = {}
         self.queries: dict[str, dict] = {}

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 
+import looker_sdk
 import pytest
+from looker_sdk.rtl import api_settings
 
 from app import create_app
 from app.config import Settings
@@ -56,6 +58,29 @@ def emulator(running_emulator):
     running_emulator.state.reset()
     yield running_emulator
     running_emulator.state.reset()
+
+
+class EmulatorSdkSettings(api_settings.ApiSettings):
+    """SDK settings that point at the emulator, read from memory instead of an ini file or the environment."""
+
+    def __init__(self, url: str):
+        self._values = {
+            "base_url": url,
+            "client_id": DEFAULT_CLIENT_ID,
+            "client_secret": DEFAULT_CLIENT_SECRET,
+            "verify_ssl": "false",
+            "timeout": "10",
+        }
+        super().__init__(filename="", env_prefix=None)
+
+    def read_config(self):
+        return dict(self._values)
+
+
+@pytest.fixture
+def sdk(emulator):
+    """The real looker_sdk, logged in to the emulator as the service account."""
+    return looker_sdk.init40(config_settings=EmulatorSdkSettings(emulator.url))
 
 
 def emulator_env(emulator, **extra) -> dict:

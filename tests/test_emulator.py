@@ -529,6 +529,21 @@ def test_every_json_answer_matches_the_official_schemas(emulator, sdk):
                 json={"session_reference_token": session["session_reference_token"]},
             ),
         ),
+        ("/datagroups", "get", "200", requests.get(f"{base}/datagroups", headers=headers)),
+        ("/datagroups/{datagroup_id}", "get", "200", requests.get(f"{base}/datagroups/1", headers=headers)),
+        ("/datagroups/{datagroup_id}", "get", "404", requests.get(f"{base}/datagroups/999", headers=headers)),
+        (
+            "/datagroups/{datagroup_id}",
+            "patch",
+            "200",
+            requests.patch(f"{base}/datagroups/1", json={"stale_before": int(time.time())}, headers=headers),
+        ),
+        (
+            "/datagroups/{datagroup_id}",
+            "patch",
+            "422",
+            requests.patch(f"{base}/datagroups/1", json={"triggered_at": int(time.time()) + 3600}, headers=headers),
+        ),
         ("/looks/{look_id}", "get", "404", requests.get(f"{base}/looks/999", headers=headers)),
         ("/dashboards/{dashboard_id}", "get", "404", requests.get(f"{base}/dashboards/999", headers=headers)),
         (

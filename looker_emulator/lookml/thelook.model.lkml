@@ -3,6 +3,22 @@ label: "The Look"
 
 include: "*.view.lkml"
 
+# New orders land all day: results are fresh until the newest order changes, and a day at most.
+datagroup: orders_datagroup {
+  label: "New orders"
+  sql_trigger: SELECT MAX(created_at) FROM orders ;;
+  max_cache_age: "24 hours"
+}
+
+# The catalogue changes rarely: a new product (a new row count) refreshes the products explore.
+datagroup: catalogue_datagroup {
+  label: "Catalogue"
+  sql_trigger: SELECT COUNT(*) FROM products ;;
+  max_cache_age: "168 hours"
+}
+
+persist_with: orders_datagroup
+
 explore: order_items {
   label: "Order Items"
   description: "Every item sold, with its order, buyer and product"
@@ -40,5 +56,6 @@ explore: users {
 
 explore: products {
   label: "Products"
+  persist_with: catalogue_datagroup
   description: "The catalogue"
 }

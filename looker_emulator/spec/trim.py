@@ -31,6 +31,8 @@ PATHS = [
     "/embed/cookieless_session/acquire",
     "/embed/cookieless_session/generate_tokens",
     "/embed/cookieless_session/{session_reference_token}",
+    "/datagroups",
+    "/datagroups/{datagroup_id}",
 ]
 EXTRA_SCHEMAS = ["JsonBi"]  # the json_bi result body; the run endpoints only say "string"
 OUT = Path(__file__).with_name("looker-4.0-trimmed.json")
