@@ -47,6 +47,7 @@ class Fault:
     body: str = "json"  # json | html | garbage
     drop: bool = False
     retry_after: int | None = None
+    hang: bool = False  # for background work (render_task_execution): start, then never finish
 
     def matches(self, operation: str) -> bool:
         if self.operation is None:
@@ -81,6 +82,7 @@ class State:
         self.queries: dict[str, dict] = {}
         self.query_ids: dict[bytes, str] = {}
         self.tasks: dict[str, Task] = {}
+        self.renders: dict[str, object] = {}  # render task id -> routes.renders.RenderTask
         self.nonces: set[str] = set()
         self.cookieless: dict[str, dict] = {}
         self.calls: Counter[str] = Counter()

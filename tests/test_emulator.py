@@ -580,3 +580,36 @@ def test_every_json_answer_matches_the_official_schemas(emulator, sdk):
         body["metadata"]
     )
     assert set(body) == {"metadata", "rows"} and all(isinstance(row, dict) for row in body["rows"])
+
+
+def test_render_task_answers_match_the_official_schemas(emulator, sdk):
+    base = f"{emulator.url}/api/4.0"
+    token = requests.post(
+        f"{base}/login", data={"client_id": DEFAULT_CLIENT_ID, "client_secret": DEFAULT_CLIENT_SECRET}
+    ).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    dashboard = requests.post(
+        f"{base}/render_tasks/dashboards/1/pdf",
+        params={"width": 800, "height": 600, "pdf_paper_size": "a4", "pdf_landscape": "true"},
+        json={"dashboard_style": "tiled", "dashboard_filters": "Status=complete"},
+        headers=headers,
+    )
+    look = requests.post(f"{base}/render_tasks/looks/2/png", params={"width": 400, "height": 300}, headers=headers)
+    _validate("/render_tasks/dashboards/{dashboard_id}/{result_format}", "post", "200", dashboard.json())
+    _validate("/render_tasks/looks/{look_id}/{result_format}", "post", "200", look.json())
+    deadline = time.monotonic() + 10
+    while sdk.render_task(look.json()["id"]).status != "success" and time.monotonic() < deadline:
+        time.sleep(0.02)
+    task = requests.get(f"{base}/render_tasks/{look.json()['id']}", headers=headers)
+    _validate("/render_tasks/{render_task_id}", "get", "200", task.json())
+    assert task.json()["status"] == "success" and task.json()["finalized_at"]
+    bad = requests.post(f"{base}/render_tasks/looks/2/pdf", params={"width": 1, "height": 1}, headers=headers)
+    _validate("/render_tasks/looks/{look_id}/{result_format}", "post", "422", bad.json())
+    missing = requests.get(f"{base}/render_tasks/none", headers=headers)
+    _validate("/render_tasks/{render_task_id}", "get", "404", missing.json())
+    results = SPEC["paths"]["/render_tasks/{render_task_id}/results"]["get"]["responses"]
+    gone = requests.get(f"{base}/render_tasks/none/results", headers=headers)
+    OAS30ReadValidator({**results["404"]["content"]["image/png"]["schema"], "components": SPEC["components"]}).validate(
+        gone.json()
+    )
+    assert "202" in results and set(results["200"]["content"]) == {"image/png", "image/jpeg", "application/pdf"}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import content, datagroups, embed, models, queries, session, tasks
+from . import content, datagroups, embed, models, queries, renders, session, tasks
 
 BLUEPRINTS = (
     session.bp,
@@ -11,6 +11,7 @@ BLUEPRINTS = (
     queries.bp,
     content.bp,
     tasks.bp,
+    renders.bp,
     embed.bp,
     embed.pages,
     datagroups.bp,
