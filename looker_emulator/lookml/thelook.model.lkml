@@ -6,6 +6,10 @@ include: "*.view.lkml"
 explore: order_items {
   label: "Order Items"
   description: "Every item sold, with its order, buyer and product"
+  access_filter: {
+    field: products.brand
+    user_attribute: brand
+  }
   join: orders {
     type: left_outer
     sql_on: ${order_items.order_id} = ${orders.id} ;;
@@ -41,4 +45,8 @@ explore: users {
 explore: products {
   label: "Products"
   description: "The catalogue"
+  access_filter: {
+    field: products.brand
+    user_attribute: brand
+  }
 }

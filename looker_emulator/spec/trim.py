@@ -31,6 +31,14 @@ PATHS = [
     "/embed/cookieless_session/acquire",
     "/embed/cookieless_session/generate_tokens",
     "/embed/cookieless_session/{session_reference_token}",
+    "/login/{user_id}",
+    "/user_attributes",
+    "/user_attributes/{user_attribute_id}",
+    "/users/{user_id}",
+    "/users/credential/{credential_type}/{credential_id}",
+    "/users/embed_user",
+    "/users/{user_id}/attribute_values",
+    "/users/{user_id}/attribute_values/{user_attribute_id}",
 ]
 EXTRA_SCHEMAS = ["JsonBi"]  # the json_bi result body; the run endpoints only say "string"
 OUT = Path(__file__).with_name("looker-4.0-trimmed.json")
