@@ -143,9 +143,8 @@ def test_saved_queries_looks_tasks_and_dashboard_tiles_run_as_the_user(sdk):
     assert sdk.run_query(saved.id, "json", transport_options=as_user(token)) == expected
     top_brands = orjson.loads(sdk.run_look("3", "json", transport_options=as_user(token)))
     assert [r["products.brand"] for r in top_brands] == ["Nike"]
-    task = sdk.create_query_task(
-        models40.WriteCreateQueryTask(query_id=saved.id, result_format=models40.ResultFormat.json), transport_options=as_user(token)
-    )
+    task_spec = models40.WriteCreateQueryTask(query_id=saved.id, result_format=models40.ResultFormat.json)
+    task = sdk.create_query_task(task_spec, transport_options=as_user(token))
     deadline = time.monotonic() + 5
     while sdk.query_task(task.id).status != "complete" and time.monotonic() < deadline:
         time.sleep(0.02)
