@@ -202,7 +202,11 @@ class Directory:
             user.external_group_id = params.get("external_group_id")
             for name, value in (params.get("user_attributes") or {}).items():
                 attribute = self.attribute_named(str(name))
-                if attribute is not None and not attribute.is_system:  # Looker ignores names it does not know
+                if attribute is None or attribute.is_system:  # Looker ignores names it does not know
+                    continue
+                if value is None:
+                    user.values.pop(attribute.id, None)
+                else:
                     user.values[attribute.id] = _attribute_text(value)
             user.logged_in_at = _now()
             return user
