@@ -160,8 +160,13 @@ class Compiler:
             raise QueryError("Validation Failed", errors)
         return resolved
 
-    def compile(self, query: dict) -> tuple[str, list, list[Field], list[Field]]:
-        """Return the SQL, its parameters, the selected fields and the pivot fields for a query."""
+    def compile(
+        self, query: dict, access: list[tuple[str, str | None]] = ()
+    ) -> tuple[str, list, list[Field], list[Field]]:
+        """Return the SQL, its parameters, the selected fields and the pivot fields for a query.
+
+        `access` holds the (field, user's attribute value) pairs of the explore's access filters, ANDed in.
+        """
         explore = self.explore(query.get("model") or "", query.get("view") or "")
         fields = self._resolve(explore, list(query.get("fields") or []), "fields")
         if not fields:
@@ -199,6 +204,15 @@ class Compiler:
                 raise QueryError(
                     "Validation Failed", [{"field": f"filters.{f.name}", "code": "invalid", "message": str(exc)}]
                 ) from exc
+        access_fields = self._resolve(explore, [name for name, _ in access], "access_filter")
+        for f, (_, value) in zip(access_fields, access, strict=True):
+            if not (value or "").strip():  # no value for the filter's attribute: no row gets through
+                where.append("1=0")
+                continue
+            try:
+                where.append(self._condition(explore, f, value, params_where, used))
+            except flt.FilterError as exc:
+                raise QueryError("Validation Failed", [{"field": "access_filter", "message": str(exc)}]) from exc
         order = self._order(explore, fields, list(query.get("sorts") or []))
         base = self.models[explore.model].views[explore.view_name].table
         sql = "SELECT\n    " + ",\n    ".join(select) + f"\nFROM {base} AS {explore.view_name}"
@@ -260,9 +274,9 @@ class Compiler:
             return [f'"{measure.name}" DESC']
         return [f'"{fields[0].name}" ASC']
 
-    def run(self, query: dict) -> Result:
+    def run(self, query: dict, access: list[tuple[str, str | None]] = ()) -> Result:
         """Compile and execute a query, pivoting in Python when the query asks for pivots."""
-        sql, params, fields, pivots = self.compile(query)
+        sql, params, fields, pivots = self.compile(query, access)
         with self._lock:
             cursor = self.db.execute(sql, params)
             raw_rows = cursor.fetchall()

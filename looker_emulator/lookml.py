@@ -79,6 +79,14 @@ class Join:
 
 
 @dataclass
+class AccessFilter:
+    """An explore's `access_filter`: the field narrowed by each user's value of the attribute."""
+
+    field: str
+    user_attribute: str
+
+
+@dataclass
 class Explore:
     name: str
     model: str
@@ -87,6 +95,7 @@ class Explore:
     description: str | None
     joins: list[Join]
     hidden: bool = False
+    access_filters: list[AccessFilter] = field(default_factory=list)
 
     def views(self) -> list[str]:
         return [self.view_name] + [join.name for join in self.joins]
@@ -192,6 +201,7 @@ def load_models(directory: Path = LOOKML_DIR) -> dict[str, Model]:
                 description=exp.get("description"),
                 joins=joins,
                 hidden=exp.get("hidden") == "yes",
+                access_filters=[AccessFilter(a["field"], a["user_attribute"]) for a in exp.get("access_filters", [])],
             )
         models[name] = Model(
             name=name,

@@ -8,6 +8,7 @@ import secrets
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import orjson
@@ -16,6 +17,7 @@ from .compiler import Compiler
 from .data import build_database
 from .datagroups import Datagroups
 from .lookml import load_models
+from .users import SERVICE_ACCOUNT_ID, Directory
 
 DEFAULT_CLIENT_ID = "emulator-client-id"
 DEFAULT_CLIENT_SECRET = "emulator-client-secret"
@@ -33,7 +35,9 @@ class Config:
     seed: int = 7
     latency_ms: int = 0
     token_ttl: int = 3600
+    user_token_ttl: int = 3600  # seconds a login_user (sudo) token lives
     today: dt.date | None = None
+    clock: Callable[[], float] = time.time  # what token expiry is measured against
 
 
 @dataclass
@@ -67,6 +71,7 @@ class Task:
     content_type: str | None = None
     error: str | None = None
     created: float = field(default_factory=time.monotonic)
+    user_id: str = SERVICE_ACCOUNT_ID  # the task runs as the user who created it
 
 
 class State:
@@ -78,7 +83,8 @@ class State:
         self.compiler = Compiler(load_models(), build_database(config.seed, self.today), self.today)
         self.datagroups = Datagroups(self.compiler)
         self.lock = threading.Lock()
-        self.tokens: dict[str, float] = {}
+        self.tokens: dict[str, tuple[float, str]] = {}  # token -> (expiry, user id)
+        self.users = Directory()
         self.queries: dict[str, dict] = {}
         self.query_ids: dict[bytes, str] = {}
         self.tasks: dict[str, Task] = {}
@@ -91,23 +97,35 @@ class State:
             self.faults.append(Fault(operation="queries", latency_ms=config.latency_ms))
 
     # ---- tokens -----------------------------------------------------------------------------------------
-    def issue_token(self) -> str:
+    def token_ttl(self, user_id: str = SERVICE_ACCOUNT_ID) -> int:
+        """Return how many seconds a new token of this user lives."""
+        return self.config.token_ttl if user_id == SERVICE_ACCOUNT_ID else self.config.user_token_ttl
+
+    def issue_token(self, user_id: str = SERVICE_ACCOUNT_ID) -> str:
+        """Issue a token for a user, the service account by default."""
         token = secrets.token_urlsafe(24)
         with self.lock:
-            self.tokens[token] = time.time() + self.config.token_ttl
+            self.tokens[token] = (self.config.clock() + self.token_ttl(user_id), user_id)
         return token
 
-    def token_valid(self, token: str) -> bool:
+    def token_user(self, token: str) -> str | None:
+        """Return the id of the user a live token belongs to, or None."""
         with self.lock:
-            expiry = self.tokens.get(token)
-        return expiry is not None and expiry > time.time()
+            expiry, user_id = self.tokens.get(token, (0.0, None))
+        return user_id if expiry > self.config.clock() else None
 
-    def revoke(self, token: str | None = None) -> None:
+    def token_valid(self, token: str) -> bool:
+        return self.token_user(token) is not None
+
+    def revoke(self, token: str | None = None, user_id: str | None = None) -> None:
+        """Forget one token, every token of one user, or (with neither) every token."""
         with self.lock:
-            if token is None:
-                self.tokens.clear()
-            else:
+            if token is not None:
                 self.tokens.pop(token, None)
+            elif user_id is not None:
+                self.tokens = {t: entry for t, entry in self.tokens.items() if entry[1] != user_id}
+            else:
+                self.tokens.clear()
 
     # ---- saved queries ----------------------------------------------------------------------------------
     def save_query(self, query: dict) -> tuple[str, dict]:

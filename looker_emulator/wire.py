@@ -72,8 +72,10 @@ def _fault_response(fault: Fault) -> Response:
 
 
 def _authorised() -> bool:
+    """Check the request's token and remember whose it is, since the request then runs as that user."""
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    return scheme.lower() in ("bearer", "token") and state().token_valid(token.strip())
+    g.looker_user_id = state().token_user(token.strip()) if scheme.lower() in ("bearer", "token") else None
+    return g.looker_user_id is not None
 
 
 def body_json() -> dict:

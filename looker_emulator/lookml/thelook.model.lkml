@@ -22,6 +22,10 @@ persist_with: orders_datagroup
 explore: order_items {
   label: "Order Items"
   description: "Every item sold, with its order, buyer and product"
+  access_filter: {
+    field: products.brand
+    user_attribute: brand
+  }
   join: orders {
     type: left_outer
     sql_on: ${order_items.order_id} = ${orders.id} ;;
@@ -58,4 +62,8 @@ explore: products {
   label: "Products"
   persist_with: catalogue_datagroup
   description: "The catalogue"
+  access_filter: {
+    field: products.brand
+    user_attribute: brand
+  }
 }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import content, datagroups, embed, models, queries, renders, session, tasks
+from . import content, datagroups, embed, models, queries, renders, session, tasks, users
 
 BLUEPRINTS = (
     session.bp,
@@ -15,4 +15,6 @@ BLUEPRINTS = (
     embed.bp,
     embed.pages,
     datagroups.bp,
+    users.bp,
+    users.controls,
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import json
 import secrets
 import time
 from urllib.parse import unquote, urlsplit
@@ -10,6 +11,7 @@ from urllib.parse import unquote, urlsplit
 from flask import Blueprint, Response, request
 
 from .. import embed, formats
+from ..access import run_as
 from ..content import DASHBOARDS, LOOKS
 from ..wire import body_json, error, json_response, operation, state
 
@@ -59,9 +61,15 @@ def acquire_embed_cookieless_session():
     """Start a cookieless embed session and hand out its tokens."""
     params = body_json()
     reference = params.get("session_reference_token") or secrets.token_urlsafe(24)
+    live = state().cookieless.get(reference)
+    if live is not None and live["expires"] > time.time():
+        user_id = live.get("user_id")  # a live session keeps its embed user as it was, as Looker does
+    else:
+        user_id = state().users.sign_in_embed(params).id if params.get("external_user_id") else None
     with state().lock:
         state().cookieless[reference] = {
             "user": params.get("external_user_id"),
+            "user_id": user_id,
             "expires": time.time() + int(params.get("session_length") or 3600),
         }
     return json_response(_cookieless_tokens(reference, authentication=True))
@@ -126,10 +134,22 @@ def embed_login(target: str):
             401,
             content_type="text/html; charset=utf-8",
         )
-    return _embed_page(unquote(raw_path.removeprefix("/login/embed/")))
+    return _embed_page(unquote(raw_path.removeprefix("/login/embed/")), _signed_in_user(params))
 
 
-def _embed_page(target: str) -> Response:
+def _signed_in_user(params: dict[str, str]):
+    """Create or update the embed user a verified signed URL describes (its values arrive JSON-encoded)."""
+    raw = {**params, **{n: request.args[n] for n in ("first_name", "last_name") if n in request.args}}
+    signed = {}
+    for name, value in raw.items():
+        try:
+            signed[name] = json.loads(value)
+        except ValueError:
+            signed[name] = value
+    return state().users.sign_in_embed(signed) if signed.get("external_user_id") else None
+
+
+def _embed_page(target: str, user=None) -> Response:
     path = urlsplit(target).path
     parts = path.strip("/").split("/")
     if len(parts) == 3 and parts[:2] == ["embed", "dashboards"] and parts[2] in DASHBOARDS:
@@ -138,7 +158,7 @@ def _embed_page(target: str) -> Response:
         for tile in spec["elements"]:
             query = LOOKS[tile["look_id"]]["query"] if tile.get("look_id") else tile.get("query")
             table = (
-                formats.render(state().compiler.run(query), "html", query).decode()
+                formats.render(run_as(user, query), "html", query).decode()
                 if query
                 else f"<p>{tile.get('text', '')}</p>"
             )

@@ -107,6 +107,7 @@ def lookml_model_explore(model: str, name: str):
                 {"name": j.name, "sql_on": j.sql_on, "relationship": j.relationship, "type": "left_outer"}
                 for j in explore.joins
             ],
+            "access_filters": [{"field": a.field, "user_attribute": a.user_attribute} for a in explore.access_filters],
             "scopes": explore.views(),
             "can_total": True,
             "can_save": True,

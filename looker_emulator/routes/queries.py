@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from .. import formats
+from ..access import current_user, run_as
 from ..compiler import QueryError
 from ..wire import body_json, error, json_response, operation, state
 
@@ -38,7 +39,7 @@ def _formatted(result, query: dict) -> None:
 
 
 def run(query: dict, fmt: str) -> Response:
-    """Execute a query and answer in the requested format, or with Looker's error."""
+    """Execute a query as the caller and answer in the requested format, or with Looker's error."""
     try:
         content_type = formats.content_type(fmt)
     except formats.UnknownFormat:
@@ -47,7 +48,7 @@ def run(query: dict, fmt: str) -> Response:
     if request.args.get("limit"):
         query["limit"] = request.args["limit"]
     try:
-        result = state().compiler.run(query)
+        result = run_as(current_user(), query)
     except QueryError as exc:
         if exc.status == 404:
             return error(404, exc.message)

@@ -6,7 +6,9 @@ import hmac
 
 from flask import Blueprint, Response, request
 
+from ..access import current_user
 from ..wire import error, json_response, operation, state
+from .users import user_json
 
 bp = Blueprint("session", __name__, url_prefix="/api/4.0")
 unversioned = Blueprint("session_unversioned", __name__)
@@ -73,17 +75,5 @@ def versions():
 @bp.get("/user")
 @operation("me")
 def me():
-    """Return the service account."""
-    return json_response(
-        {
-            "id": "1",
-            "first_name": "Emulator",
-            "last_name": "Service",
-            "display_name": "Emulator Service",
-            "email": "service@looker-emulator.local",
-            "is_disabled": False,
-            "locale": "en",
-            "verified_looker_employee": False,
-            "role_ids": ["2"],
-        }
-    )
+    """Return the user the token belongs to: the service account, or the user a login_user token runs as."""
+    return json_response(user_json(current_user()))

@@ -6,9 +6,10 @@ import secrets
 import threading
 import time
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, g, request
 
 from .. import formats
+from ..access import run_as
 from ..state import Task
 from ..wire import body_json, error, json_response, operation, state
 
@@ -46,7 +47,7 @@ def _execute(app, task: Task) -> None:
             return
         task.status = "running"
         try:
-            result = st.compiler.run(st.queries[task.query_id])
+            result = run_as(st.users.user(task.user_id), st.queries[task.query_id])
             body = formats.render(result, task.result_format, st.queries[task.query_id])
         except Exception as exc:  # noqa: BLE001 - any failure becomes the task's error, as in Looker
             task.error, task.status = str(exc), "error"
@@ -68,7 +69,7 @@ def create_query_task():
         errors.append({"field": "result_format", "code": "invalid", "message": f"'{fmt}' is not a result format"})
     if errors:
         return error(422, "Validation Failed", errors)
-    task = Task(id=secrets.token_hex(16), query_id=query_id, result_format=fmt)
+    task = Task(id=secrets.token_hex(16), query_id=query_id, result_format=fmt, user_id=g.looker_user_id)
     with state().lock:
         state().tasks[task.id] = task
     threading.Thread(target=_execute, args=(current_app._get_current_object(), task), daemon=True).start()

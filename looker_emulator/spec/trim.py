@@ -37,6 +37,14 @@ PATHS = [
     "/embed/cookieless_session/{session_reference_token}",
     "/datagroups",
     "/datagroups/{datagroup_id}",
+    "/login/{user_id}",
+    "/user_attributes",
+    "/user_attributes/{user_attribute_id}",
+    "/users/{user_id}",
+    "/users/credential/{credential_type}/{credential_id}",
+    "/users/embed_user",
+    "/users/{user_id}/attribute_values",
+    "/users/{user_id}/attribute_values/{user_attribute_id}",
 ]
 EXTRA_SCHEMAS = ["JsonBi"]  # the json_bi result body; the run endpoints only say "string"
 OUT = Path(__file__).with_name("looker-4.0-trimmed.json")
