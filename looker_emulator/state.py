@@ -43,9 +43,11 @@ class Fault:
     times: int | None = None
     latency_ms: int = 0
     status: int | None = None
-    body: str = "json"  # json | html | garbage
+    body: str = "json"  # json | html | garbage | looker_error (see wire.fault_response)
     drop: bool = False
     retry_after: int | None = None
+    content_type: str | None = None  # served instead of the body's own type
+    message: str | None = None  # the looker_error text
 
     def matches(self, operation: str) -> bool:
         if self.operation is None:
@@ -64,6 +66,7 @@ class Task:
     body: bytes | None = None
     content_type: str | None = None
     error: str | None = None
+    sql: str = ""
     created: float = field(default_factory=time.monotonic)
 
 
