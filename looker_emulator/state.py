@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import orjson
 
 from .compiler import Compiler
+from .cookieless import CookielessSessions
 from .data import build_database
 from .lookml import load_models
 
@@ -33,6 +34,9 @@ class Config:
     latency_ms: int = 0
     token_ttl: int = 3600
     today: dt.date | None = None
+    embed_authentication_token_ttl: int = 30  # cookieless embed: seconds to spend the one-time login token
+    embed_token_ttl: int = 600  # cookieless embed: seconds a navigation or API token works
+    embed_session_length: int = 300  # cookieless embed: a session's seconds when acquire names none
 
 
 @dataclass
@@ -83,7 +87,9 @@ class State:
         self.query_ids: dict[bytes, str] = {}
         self.tasks: dict[str, Task] = {}
         self.nonces: set[str] = set()
-        self.cookieless: dict[str, dict] = {}
+        self.cookieless = CookielessSessions(
+            config.embed_authentication_token_ttl, config.embed_token_ttl, config.embed_session_length
+        )
         self.calls: Counter[str] = Counter()
         self.faults: list[Fault] = []
         if config.latency_ms:

@@ -2,6 +2,17 @@
 
 from __future__ import annotations
 
-from . import content, embed, models, queries, session, tasks
+from . import content, cookieless, embed, models, queries, session, tasks
 
-BLUEPRINTS = (session.bp, session.unversioned, models.bp, queries.bp, content.bp, tasks.bp, embed.bp, embed.pages)
+BLUEPRINTS = (
+    session.bp,
+    session.unversioned,
+    models.bp,
+    queries.bp,
+    content.bp,
+    tasks.bp,
+    embed.bp,
+    embed.pages,
+    cookieless.bp,
+    cookieless.pages,
+)
