@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import g
 
+from . import sql_errors
 from .compiler import QueryError, Result
 from .lookml import Explore
 from .users import SERVICE_ACCOUNT_ID, User
@@ -34,4 +35,4 @@ def run_as(user: User | None, query: dict) -> Result:
     if user is not None and user.is_embed and model not in user.models:
         raise QueryError(f"model '{model}' not found", status=404)  # Looker hides models a user may not use
     explore = compiler.explore(model, query.get("view") or "")
-    return compiler.run(query, access=access_conditions(user, explore))
+    return sql_errors.run(compiler, query, access=access_conditions(user, explore))

@@ -32,7 +32,7 @@ def reset():
 
 @controls.post("/faults")
 def add_fault():
-    """Inject a fault: {operation, times, latency_ms, status, body, drop, retry_after}."""
+    """Inject a fault: {operation, times, latency_ms, status, body, drop, retry_after, content_type, message}."""
     spec = body_json()
     allowed = Fault.__dataclass_fields__
     fault = Fault(**{k: v for k, v in spec.items() if k in allowed})

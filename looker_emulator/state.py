@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import orjson
 
 from .compiler import Compiler
+from .cookieless import CookielessSessions
 from .data import build_database
 from .datagroups import Datagroups
 from .lookml import load_models
@@ -38,6 +39,9 @@ class Config:
     user_token_ttl: int = 3600  # seconds a login_user (sudo) token lives
     today: dt.date | None = None
     clock: Callable[[], float] = time.time  # what token expiry is measured against
+    embed_authentication_token_ttl: int = 30  # cookieless embed: seconds to spend the one-time login token
+    embed_token_ttl: int = 600  # cookieless embed: seconds a navigation or API token works
+    embed_session_length: int = 300  # cookieless embed: a session's seconds when acquire names none
 
 
 @dataclass
@@ -48,10 +52,12 @@ class Fault:
     times: int | None = None
     latency_ms: int = 0
     status: int | None = None
-    body: str = "json"  # json | html | garbage
+    body: str = "json"  # json | html | garbage | looker_error (see wire.fault_response)
     drop: bool = False
     retry_after: int | None = None
     hang: bool = False  # for background work (render_task_execution): start, then never finish
+    content_type: str | None = None  # served instead of the body's own type
+    message: str | None = None  # the looker_error text
 
     def matches(self, operation: str) -> bool:
         if self.operation is None:
@@ -70,6 +76,7 @@ class Task:
     body: bytes | None = None
     content_type: str | None = None
     error: str | None = None
+    sql: str = ""
     created: float = field(default_factory=time.monotonic)
     user_id: str = SERVICE_ACCOUNT_ID  # the task runs as the user who created it
 
@@ -90,7 +97,9 @@ class State:
         self.tasks: dict[str, Task] = {}
         self.renders: dict[str, object] = {}  # render task id -> routes.renders.RenderTask
         self.nonces: set[str] = set()
-        self.cookieless: dict[str, dict] = {}
+        self.cookieless = CookielessSessions(
+            config.embed_authentication_token_ttl, config.embed_token_ttl, config.embed_session_length
+        )
         self.calls: Counter[str] = Counter()
         self.faults: list[Fault] = []
         if config.latency_ms:

@@ -7,8 +7,9 @@ import time
 from functools import wraps
 
 import orjson
-from flask import Response, current_app, g, request
+from flask import Response, current_app, g, make_response, request
 
+from . import formats, sql_errors
 from .state import Fault, State
 
 DOCS = "http://localhost/looker-emulator/docs"  # deliberately not Looker's /r/err/ pattern (no SDK doc lookups)
@@ -41,6 +42,7 @@ def operation(name: str, auth: bool = True):
         @wraps(view)
         def wrapper(*args, **kwargs):
             g.operation = name
+            relabel = None
             for fault in state().record_call(name):
                 if fault.latency_ms:
                     time.sleep(fault.latency_ms / 1000)
@@ -49,26 +51,54 @@ def operation(name: str, auth: bool = True):
                     if sock is not None:
                         sock.shutdown(socket.SHUT_RDWR)
                     return Response(b"", 200)
-                if fault.status:
-                    return _fault_response(fault)
+                if fault.status or fault.body == "looker_error":
+                    return fault_response(fault)
+                relabel = fault.content_type or relabel
             if auth and not _authorised():
                 return error(401, "Requires authentication.")
-            return view(*args, **kwargs)
+            response = make_response(view(*args, **kwargs))
+            if relabel:
+                response.headers["Content-Type"] = relabel
+            return response
 
         return wrapper
 
     return decorate
 
 
-def _fault_response(fault: Fault) -> Response:
+def fault_response(fault: Fault) -> Response:
+    """Answer as the fault says: `body` is json (Looker's error), html, garbage or looker_error.
+
+    `looker_error` is a database failure in the shape of the requested result format (the route's
+    `result_format`, a task's own format for its results, else json), with status 200 unless another
+    is given. `content_type`, when set, replaces the body's own type, whatever the body.
+    """
+    status = fault.status or 200
     headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after else None
+    if fault.body == "looker_error":
+        fmt = _requested_format()
+        body = sql_errors.body(fault.message or sql_errors.INJECTED, fmt)
+        return Response(body, status, headers=headers, content_type=fault.content_type or formats.content_type(fmt))
     if fault.body == "html":
-        page = f"<html><body><h1>{fault.status} Server Error</h1></body></html>"
-        return Response(page, fault.status, headers=headers, content_type="text/html")
+        page = f"<html><body><h1>{status} Server Error</h1></body></html>"
+        return Response(page, status, headers=headers, content_type=fault.content_type or "text/html")
     if fault.body == "garbage":
-        return Response(b"\x00{not json", fault.status, headers=headers, content_type="application/json")
+        content_type = fault.content_type or "application/json"
+        return Response(b"\x00{not json", status, headers=headers, content_type=content_type)
     messages = {401: "Requires authentication.", 403: "Forbidden", 404: "Not found", 429: "Too Many Requests"}
-    return error(fault.status, messages.get(fault.status, "Internal server error"), headers=headers)
+    response = error(status, messages.get(status, "Internal server error"), headers=headers)
+    if fault.content_type:
+        response.headers["Content-Type"] = fault.content_type
+    return response
+
+
+def _requested_format() -> str:
+    args = request.view_args or {}
+    fmt = args.get("result_format")
+    if fmt is None:
+        task = state().tasks.get(str(args.get("task_id", "")))
+        fmt = task.result_format if task else "json"
+    return fmt if fmt in formats.FORMATS else "json"
 
 
 def _authorised() -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import content, datagroups, embed, models, queries, renders, session, tasks, users
+from . import content, cookieless, datagroups, embed, models, queries, renders, session, tasks, users
 
 BLUEPRINTS = (
     session.bp,
@@ -14,6 +14,8 @@ BLUEPRINTS = (
     renders.bp,
     embed.bp,
     embed.pages,
+    cookieless.bp,
+    cookieless.pages,
     datagroups.bp,
     users.bp,
     users.controls,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from .. import formats
+from .. import formats, sql_errors
 from ..access import current_user, run_as
 from ..compiler import QueryError
 from ..wire import body_json, error, json_response, operation, state
@@ -39,7 +39,7 @@ def _formatted(result, query: dict) -> None:
 
 
 def run(query: dict, fmt: str) -> Response:
-    """Execute a query as the caller and answer in the requested format, or with Looker's error."""
+    """Run a query as the caller, in the requested format; a database failure is a 200 with `looker_error`."""
     try:
         content_type = formats.content_type(fmt)
     except formats.UnknownFormat:
@@ -53,6 +53,8 @@ def run(query: dict, fmt: str) -> Response:
         if exc.status == 404:
             return error(404, exc.message)
         return error(exc.status, exc.message, exc.errors)
+    except sql_errors.DatabaseError as exc:
+        return Response(sql_errors.body(exc.message, fmt, query, exc.sql), content_type=content_type)
     if request.args.get("apply_formatting") == "true":
         _formatted(result, query)
     return Response(formats.render(result, fmt, query), content_type=content_type)
@@ -74,6 +76,8 @@ def create_query():
         state().compiler.compile(query)
     except QueryError as exc:
         return error(404 if exc.status == 404 else 422, exc.message, None if exc.status == 404 else exc.errors)
+    except Exception:  # noqa: BLE001, S110 - valid fields whose values break the SQL fail only when run
+        pass
     _, saved = state().save_query(query)
     return json_response(query_json(saved))
 

@@ -1,4 +1,12 @@
-"""Async query tasks: run in a background thread, polled, killed, as Looker runs them."""
+"""Async query tasks: run in a background thread, polled, killed, as Looker runs them.
+
+A query that fails in the database ends its task with status `error` (as spectacles reads Looker's task
+states). Its results then answer 200 with the `looker_error` body of the task's format, exactly what a
+synchronous run of the query answers, and multi_results gives `{"status": "error", "data": ...}`: the
+json_bi error body for json_bi tasks, else `{"id", "error", "runtime", "sql", "errors"}`. An injected
+fault with a status on `query_task_execution` keeps its older meaning: the task errs with no body, and
+its results answer 400, as spectacles-ci/spectacles#65 saw Looker do.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +14,10 @@ import secrets
 import threading
 import time
 
+import orjson
 from flask import Blueprint, Response, current_app, g, request
 
-from .. import formats
+from .. import formats, sql_errors
 from ..access import run_as
 from ..state import Task
 from ..wire import body_json, error, json_response, operation, state
@@ -40,6 +49,9 @@ def _execute(app, task: Task) -> None:
             if fault.latency_ms:
                 task.status = "running"
                 time.sleep(fault.latency_ms / 1000)
+            if fault.body == "looker_error":
+                _fail(task, fault.message or sql_errors.INJECTED)
+                return
             if fault.status:  # the query itself failed in the database
                 task.error, task.status = f"The query failed in the database (injected {fault.status})", "error"
                 return
@@ -49,11 +61,28 @@ def _execute(app, task: Task) -> None:
         try:
             result = run_as(st.users.user(task.user_id), st.queries[task.query_id])
             body = formats.render(result, task.result_format, st.queries[task.query_id])
+        except sql_errors.DatabaseError as exc:
+            _fail(task, exc.message, exc.sql)
+            return
         except Exception as exc:  # noqa: BLE001 - any failure becomes the task's error, as in Looker
             task.error, task.status = str(exc), "error"
             return
         if task.status != "killed":
             task.body, task.content_type, task.status = body, formats.content_type(task.result_format), "complete"
+
+
+def _fail(task: Task, message: str, sql: str = "") -> None:
+    query = state().queries.get(task.query_id)
+    task.body = sql_errors.body(message, task.result_format, query, sql)
+    task.content_type, task.error, task.sql = formats.content_type(task.result_format), message, sql
+    task.status = "error"
+
+
+def _error_data(task: Task) -> dict:
+    if task.result_format == "json_bi" and task.body is not None:
+        return orjson.loads(task.body)
+    errors = [{"message": task.error, "message_details": None, "sql_error_loc": None}]
+    return {"id": task.id, "error": task.error, "runtime": 0.0, "sql": task.sql, "errors": errors}
 
 
 @bp.post("/query_tasks")
@@ -91,6 +120,8 @@ def query_task_results(task_id: str):
     task = state().tasks.get(task_id)
     if task is None or task.status in ("killed", "expired"):
         return error(404, "The Query Task Id was not found or the results have expired.")
+    if task.status == "error" and task.body is not None:
+        return Response(task.body, content_type=task.content_type)
     if task.status == "error":
         return error(400, task.error or "Query failed")
     if task.status != "complete":
@@ -109,6 +140,8 @@ def query_task_multi_results():
             out[task_id] = {"status": "missing"}
         else:
             entry = {"status": task.status}
+            if task.status == "error":
+                entry["data"] = _error_data(task)
             if task.status == "complete":
                 entry["data"] = (
                     task.body.decode() if task.content_type.startswith(("text", "application/json")) else None
