@@ -19,8 +19,9 @@ USER = {
     "permissions": ["access_data", "see_looks", "see_user_dashboards"],
     "models": ["thelook"],
     "session_length": 600,
-    "user_attributes": {"region": "north"},
+    "user_attributes": {"region": "north", "brand": "Calvin Klein"},
 }
+NARROWED = ("order_items", "products")  # explores whose access_filter shows this user only its brand's rows
 
 
 @pytest.fixture
@@ -41,6 +42,8 @@ def _tile(spec: dict, title: str, values: dict[str, str]) -> dict:
     for name, field in tile.get("listen", {}).items():
         if values.get(name):
             query["filters"][field] = values[name]
+    if query["view"] in NARROWED:
+        query["filters"]["products.brand"] = USER["user_attributes"]["brand"]
     return query
 
 
@@ -120,7 +123,7 @@ def test_every_query_of_a_page_goes_through_one_function(emulator, monkeypatch):
     monkeypatch.setattr(embed_pages, "run_embed_query", spy)
     assert _open(emulator, "/embed/dashboards/1").status_code == 200
     assert len(seen) == 6 and {who for _, who, _ in seen} == {"viewer-1"}
-    assert seen[0][2] == {"region": "north"}
+    assert seen[0][2] == USER["user_attributes"]
     _open(emulator, "/embed/looks/2")
     _open(emulator, "/embed/explore/thelook/orders?fields=orders.count")
     assert len(seen) == 8
