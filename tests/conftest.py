@@ -6,15 +6,13 @@ import os
 
 import looker_sdk
 import pytest
-from looker_sdk.rtl import api_settings
 
 from app import create_app
 from app.config import Settings
 from looker_emulator.server import RunningEmulator
-from looker_emulator.state import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 
-API_KEY = "test-key-0123456789abcdef"
-ADMIN_KEY = "admin-key-0123456789abcdef"
+from .helpers import API_KEY, EmulatorSdkSettings, FakeClock, emulator_env
+
 PREFIXES = (
     "LOOKER",
     "API_KEYS",
@@ -60,39 +58,10 @@ def emulator(running_emulator):
     running_emulator.state.reset()
 
 
-class EmulatorSdkSettings(api_settings.ApiSettings):
-    """SDK settings that point at the emulator, read from memory instead of an ini file or the environment."""
-
-    def __init__(self, url: str):
-        self._values = {
-            "base_url": url,
-            "client_id": DEFAULT_CLIENT_ID,
-            "client_secret": DEFAULT_CLIENT_SECRET,
-            "verify_ssl": "false",
-            "timeout": "10",
-        }
-        super().__init__(filename="", env_prefix=None)
-
-    def read_config(self):
-        return dict(self._values)
-
-
 @pytest.fixture
 def sdk(emulator):
     """The real looker_sdk, logged in to the emulator as the service account."""
     return looker_sdk.init40(config_settings=EmulatorSdkSettings(emulator.url))
-
-
-def emulator_env(emulator, **extra) -> dict:
-    """Return the environment a service pointed at the emulator would have."""
-    env = {
-        "LOOKERSDK_BASE_URL": emulator.url,
-        "LOOKERSDK_CLIENT_ID": DEFAULT_CLIENT_ID,
-        "LOOKERSDK_CLIENT_SECRET": DEFAULT_CLIENT_SECRET,
-        "API_KEYS": f"web:{API_KEY},admin:{ADMIN_KEY}",
-    }
-    env.update({k: str(v) for k, v in extra.items()})
-    return env
 
 
 @pytest.fixture
@@ -103,19 +72,6 @@ def make_app(emulator):
         return create_app(Settings.from_env(emulator_env(emulator, **extra)))
 
     return build
-
-
-class FakeClock:
-    """A clock the cache reads instead of time.time, moved on by tests instead of sleeping."""
-
-    def __init__(self, now: float = 1_800_000_000.0):
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @pytest.fixture
@@ -144,11 +100,6 @@ def client(app):
     test_client = app.test_client()
     test_client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {API_KEY}"
     return test_client
-
-
-def calls(emulator, operation: str) -> int:
-    """Return how often the emulator saw an operation."""
-    return emulator.state.calls.get(operation, 0)
 
 
 class RedisServer:

@@ -8,7 +8,7 @@ import pytest
 from app.services import services
 from looker_emulator.state import Fault
 
-from .conftest import ADMIN_KEY, API_KEY, calls
+from .helpers import ADMIN_KEY, API_KEY, calls
 
 QUERY = {
     "model": "thelook",
@@ -132,6 +132,11 @@ def test_lookers_own_rejections_are_not_cached_or_replaced_by_stale(web, emulato
     bad = {**QUERY, "fields": ["orders.nope"]}
     assert run(web, bad).status_code == 422 and run(web, bad).status_code == 422
     assert calls(emulator, "run_inline_query") == 2
+    assert run(web).status_code == 200  # a good answer is stored for this query...
+    clock.advance(TTL + 10)  # ...and expires, well inside the stale window
+    emulator.state.faults.append(Fault(operation="run_inline_query", status=422))
+    rejected = run(web)  # Looker's 422 is a real answer: it is passed on, not hidden behind the stale entry
+    assert rejected.status_code == 422 and "X-Cache" not in rejected.headers
 
 
 def test_stale_is_served_inside_the_window_and_not_past_it(web, emulator, clock):

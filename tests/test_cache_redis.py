@@ -1,9 +1,6 @@
 """The cache shared through a real redis-server: across processes, and surviving Redis going away."""
 
 import logging
-import os
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -13,40 +10,13 @@ import requests
 
 from app import create_app
 from app.config import Settings
-from app.demo import free_port
 from looker_emulator.state import Fault
 
-from .conftest import API_KEY, calls, emulator_env
+from .helpers import API_KEY, calls, emulator_env, start_service
 
 ROOT = Path(__file__).resolve().parents[1]
 QUERY = {"model": "thelook", "view": "orders", "fields": ["orders.status", "orders.count"]}
 HEADERS = {"X-API-Key": API_KEY}
-
-
-def start_service(env: dict) -> tuple[subprocess.Popen, str]:
-    """Start one gunicorn service process (one worker) and wait until it answers."""
-    port = free_port()
-    full = {
-        **{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")},
-        "WEB_CONCURRENCY": "1",
-        **env,
-        "PORT": str(port),
-        "LOG_LEVEL": "warning",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn"], cwd=ROOT, env=full, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if requests.get(f"{base}/healthz", timeout=1).ok:
-                return process, base
-        except requests.RequestException:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError("the service did not start")
-        time.sleep(0.1)
 
 
 @pytest.fixture
@@ -148,10 +118,19 @@ def test_a_waiter_gets_the_holders_error_instead_of_asking_again(redis_server):
 
     holder, waiter = (RedisStore(redis_server.url, "ns", 100, poll_seconds=0.01) for _ in range(2))
     assert holder.coalesce("k", 5, lambda e: True) is None
-    seen = []
+    seen, saw_holder = [], threading.Event()
+    plain_get = waiter.client.get
+
+    def watching_get(name):
+        value = plain_get(name)
+        if name.endswith("lock:k") and value is not None:
+            saw_holder.set()  # the waiter now knows whose error to wait for
+        return value
+
+    waiter.client.get = watching_get
     thread = threading.Thread(target=lambda: seen.append(waiter.coalesce("k", 5, lambda e: True)))
     thread.start()
-    time.sleep(0.1)  # let the waiter see who holds the lock
+    assert saw_holder.wait(5)
     holder.release("k", ApiError(503, "Looker is unreachable.", headers={"Retry-After": "5"}))
     thread.join()
     assert isinstance(seen[0], ApiError) and seen[0].status == 503 and seen[0].headers == {"Retry-After": "5"}

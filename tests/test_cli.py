@@ -15,7 +15,7 @@ from werkzeug.serving import make_server
 from app.demo import free_port
 from app.looker.check import run_check
 
-from .conftest import emulator_env
+from .helpers import emulator_env
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -35,7 +35,7 @@ def _env(**extra) -> dict:
             "API_KEYS",
         ),
         (
-            ["gunicorn"],
+            [sys.executable, "-m", "gunicorn"],
             {"LOOKERSDK_BASE_URL": "https://x.looker.com", "LOOKERSDK_CLIENT_ID": "i", "LOOKERSDK_CLIENT_SECRET": "s"},
             "API_KEYS",
         ),

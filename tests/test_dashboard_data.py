@@ -4,8 +4,7 @@ import orjson
 
 from looker_emulator.state import Fault
 
-from .conftest import API_KEY, calls
-from .test_service import problem
+from .helpers import API_KEY, calls, problem
 
 
 def test_six_tiles_and_a_filter_load_in_one_request(client, emulator):

@@ -9,16 +9,7 @@ import pytest
 from openapi_spec_validator import validate
 from werkzeug.serving import make_server
 
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from .helpers import CHROMIUM_FLAGS
 
 
 def test_openapi_is_valid_3_1_and_needs_no_credentials(app):

@@ -4,7 +4,6 @@ import datetime as dt
 import json
 import threading
 import time
-from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
 
 import looker_sdk
@@ -13,47 +12,20 @@ import pytest
 import requests
 from looker_sdk import models40
 from looker_sdk.error import SDKError
-from looker_sdk.rtl import api_settings
 from openapi_schema_validator import OAS30ReadValidator
 
 from looker_emulator import embed
 from looker_emulator.filters import date_range
 from looker_emulator.state import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_EMBED_SECRET
 
+from .helpers import SPEC, EmulatorSdkSettings, validate_against_spec
 
-def _any_is_unconstrained(node):
-    """Looker's spec writes free-form values as `type: any`, which JSON Schema spells as no type at all."""
-    if isinstance(node, dict):
-        return {k: _any_is_unconstrained(v) for k, v in node.items() if not (k in ("type", "format") and v == "any")}
-    if isinstance(node, list):
-        return [_any_is_unconstrained(v) for v in node]
-    return node
-
-
-SPEC = _any_is_unconstrained(
-    json.loads((Path(__file__).parents[1] / "looker_emulator/spec/looker-4.0-trimmed.json").read_text())
-)
 ORDERS = {"model": "thelook", "view": "orders", "fields": ["orders.status", "orders.count"]}
-
-
-class _Settings(api_settings.ApiSettings):
-    def __init__(self, url, secret=DEFAULT_CLIENT_SECRET):
-        self._values = {
-            "base_url": url,
-            "client_id": DEFAULT_CLIENT_ID,
-            "client_secret": secret,
-            "verify_ssl": "false",
-            "timeout": "10",
-        }
-        super().__init__(filename="", env_prefix=None)
-
-    def read_config(self):
-        return dict(self._values)
 
 
 @pytest.fixture
 def sdk(emulator):
-    return looker_sdk.init40(config_settings=_Settings(emulator.url))
+    return looker_sdk.init40(config_settings=EmulatorSdkSettings(emulator.url))
 
 
 def rows(sdk, query: dict, fmt: str = "json"):
@@ -74,7 +46,7 @@ def test_login_by_form_or_query_string_and_both_auth_schemes(emulator):
 
 
 def test_bad_credentials_are_404_as_in_looker(emulator):
-    sdk = looker_sdk.init40(config_settings=_Settings(emulator.url, secret="wrong"))
+    sdk = looker_sdk.init40(config_settings=EmulatorSdkSettings(emulator.url, secret="wrong"))
     with pytest.raises(SDKError, match="Not found"):
         sdk.me()
 
@@ -459,21 +431,12 @@ def test_concurrent_queries_are_served(sdk):
 
 
 # ---- every JSON answer validates against the official spec ----------------------------------------------
-def _schema(path: str, method: str, status: str):
-    response = SPEC["paths"][path][method]["responses"][status]
-    return response["content"]["application/json"]["schema"]
-
-
-def _validate(path: str, method: str, status: str, body):
-    OAS30ReadValidator({**_schema(path, method, status), "components": SPEC["components"]}).validate(body)
-
-
 def test_every_json_answer_matches_the_official_schemas(emulator, sdk):
     base = f"{emulator.url}/api/4.0"
     login = requests.post(
         f"{base}/login", data={"client_id": DEFAULT_CLIENT_ID, "client_secret": DEFAULT_CLIENT_SECRET}
     )
-    _validate("/login", "post", "200", login.json())
+    validate_against_spec("/login", "post", "200", login.json())
     headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
     query = requests.post(f"{base}/queries", json=ORDERS, headers=headers).json()
     task = requests.post(
@@ -565,13 +528,13 @@ def test_every_json_answer_matches_the_official_schemas(emulator, sdk):
             requests.post(f"{base}/queries/run/pdf", json=ORDERS, headers=headers),
         ),
     ]
-    _validate("/query_tasks", "post", "200", task)
-    _validate("/embed/cookieless_session/acquire", "post", "200", session)
+    validate_against_spec("/query_tasks", "post", "200", task)
+    validate_against_spec("/embed/cookieless_session/acquire", "post", "200", session)
     for path, method, status, reply in checks:
         if reply is None:
             continue
         assert str(reply.status_code) == status, (path, reply.text)
-        _validate(path, method, status, reply.json())
+        validate_against_spec(path, method, status, reply.json())
     bi = requests.post(f"{base}/queries/run/json_bi", json={**ORDERS, "pivots": ["orders.status"]}, headers=headers)
     # The spec types json_bi rows as strings (its generic "any result" typing); Looker sends row objects, and
     # so does the emulator. Everything else of the body is checked against the official schema.
@@ -595,18 +558,18 @@ def test_render_task_answers_match_the_official_schemas(emulator, sdk):
         headers=headers,
     )
     look = requests.post(f"{base}/render_tasks/looks/2/png", params={"width": 400, "height": 300}, headers=headers)
-    _validate("/render_tasks/dashboards/{dashboard_id}/{result_format}", "post", "200", dashboard.json())
-    _validate("/render_tasks/looks/{look_id}/{result_format}", "post", "200", look.json())
+    validate_against_spec("/render_tasks/dashboards/{dashboard_id}/{result_format}", "post", "200", dashboard.json())
+    validate_against_spec("/render_tasks/looks/{look_id}/{result_format}", "post", "200", look.json())
     deadline = time.monotonic() + 10
     while sdk.render_task(look.json()["id"]).status != "success" and time.monotonic() < deadline:
         time.sleep(0.02)
     task = requests.get(f"{base}/render_tasks/{look.json()['id']}", headers=headers)
-    _validate("/render_tasks/{render_task_id}", "get", "200", task.json())
+    validate_against_spec("/render_tasks/{render_task_id}", "get", "200", task.json())
     assert task.json()["status"] == "success" and task.json()["finalized_at"]
     bad = requests.post(f"{base}/render_tasks/looks/2/pdf", params={"width": 1, "height": 1}, headers=headers)
-    _validate("/render_tasks/looks/{look_id}/{result_format}", "post", "422", bad.json())
+    validate_against_spec("/render_tasks/looks/{look_id}/{result_format}", "post", "422", bad.json())
     missing = requests.get(f"{base}/render_tasks/none", headers=headers)
-    _validate("/render_tasks/{render_task_id}", "get", "404", missing.json())
+    validate_against_spec("/render_tasks/{render_task_id}", "get", "404", missing.json())
     results = SPEC["paths"]["/render_tasks/{render_task_id}/results"]["get"]["responses"]
     gone = requests.get(f"{base}/render_tasks/none/results", headers=headers)
     OAS30ReadValidator({**results["404"]["content"]["image/png"]["schema"], "components": SPEC["components"]}).validate(

@@ -13,7 +13,7 @@ from looker_sdk.error import SDKError
 from looker_emulator.server import RunningEmulator
 from looker_emulator.state import Config
 
-from .test_emulator import _Settings, _validate
+from .helpers import EmulatorSdkSettings, validate_against_spec
 
 USER = {"external_user_id": "shopper-7", "models": ["thelook"], "permissions": ["access_data", "see_user_dashboards"]}
 PARENT = "http://127.0.0.1:8123"
@@ -30,11 +30,11 @@ def quick():
 
 @pytest.fixture
 def sdk(emulator):
-    return looker_sdk.init40(config_settings=_Settings(emulator.url))
+    return looker_sdk.init40(config_settings=EmulatorSdkSettings(emulator.url))
 
 
 def _sdk(emulator):
-    return looker_sdk.init40(config_settings=_Settings(emulator.url))
+    return looker_sdk.init40(config_settings=EmulatorSdkSettings(emulator.url))
 
 
 def _src(navigation_token: str, path: str = "/embed/dashboards/1") -> str:
@@ -151,11 +151,11 @@ def test_answers_match_the_official_schemas(emulator, sdk):
     headers = {"Authorization": f"Bearer {sdk.auth.token.access_token}"}
     base = f"{emulator.url}/api/4.0/embed/cookieless_session"
     acquired = requests.post(f"{base}/acquire", json=USER, headers=headers).json()
-    _validate("/embed/cookieless_session/acquire", "post", "200", acquired)
+    validate_against_spec("/embed/cookieless_session/acquire", "post", "200", acquired)
     body = {"session_reference_token": acquired["session_reference_token"]}
     fresh = requests.put(f"{base}/generate_tokens", json=body, headers=headers)
-    _validate("/embed/cookieless_session/generate_tokens", "put", "200", fresh.json())
+    validate_against_spec("/embed/cookieless_session/generate_tokens", "put", "200", fresh.json())
     missing = requests.put(f"{base}/generate_tokens", json={"session_reference_token": "nope"}, headers=headers)
     assert missing.status_code == 404
-    _validate("/embed/cookieless_session/generate_tokens", "put", "404", missing.json())
+    validate_against_spec("/embed/cookieless_session/generate_tokens", "put", "404", missing.json())
     assert requests.put(f"{base}/generate_tokens", json={}, headers=headers).status_code == 422

@@ -19,8 +19,7 @@ from looker_emulator import embed_pages
 from looker_emulator.server import RunningEmulator
 from looker_emulator.state import Config
 
-from .test_docs import CHROMIUM_FLAGS
-from .test_emulator import _Settings
+from .helpers import CHROMIUM_FLAGS, EmulatorSdkSettings
 
 HOST_PAGE = """<!doctype html><html><body><pre id="log"></pre><script>
 var log = document.getElementById("log"), port = null;
@@ -64,7 +63,7 @@ def test_the_page_asks_its_parent_for_tokens_and_reloads_with_fresh_ones(tmp_pat
     host = Flask(__name__)
     server = make_server("127.0.0.1", 0, host, threaded=True)
     origin = f"http://127.0.0.1:{server.server_port}"
-    sdk = looker_sdk.init40(config_settings=_Settings(emulator.url))
+    sdk = looker_sdk.init40(config_settings=EmulatorSdkSettings(emulator.url))
     session = sdk.acquire_embed_cookieless_session({"external_user_id": "u", "session_length": 600})
     handed = []
 

@@ -12,7 +12,7 @@ from looker_emulator import embed, embed_pages
 from looker_emulator.content import DASHBOARDS, LOOKS
 from looker_emulator.state import DEFAULT_EMBED_SECRET
 
-from .test_emulator import _Settings
+from .helpers import EmulatorSdkSettings
 
 USER = {
     "external_user_id": "viewer-1",
@@ -26,7 +26,7 @@ NARROWED = ("order_items", "products")  # explores whose access_filter shows thi
 
 @pytest.fixture
 def sdk(emulator):
-    return looker_sdk.init40(config_settings=_Settings(emulator.url))
+    return looker_sdk.init40(config_settings=EmulatorSdkSettings(emulator.url))
 
 
 def _open(emulator, target: str) -> requests.Response:

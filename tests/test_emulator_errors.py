@@ -14,7 +14,7 @@ from PIL import Image
 
 from looker_emulator.server import RunningEmulator
 
-from .test_emulator import _Settings, _validate
+from .helpers import EmulatorSdkSettings, validate_against_spec
 
 HUGE = {
     "model": "thelook",
@@ -28,7 +28,7 @@ PRODUCTS = {"model": "thelook", "view": "products", "fields": ["products.categor
 
 @pytest.fixture
 def sdk(emulator):
-    return looker_sdk.init40(config_settings=_Settings(emulator.url))
+    return looker_sdk.init40(config_settings=EmulatorSdkSettings(emulator.url))
 
 
 def _post(emulator, sdk, path: str, **kwargs) -> requests.Response:
@@ -55,7 +55,9 @@ def test_every_format_carries_the_error_in_its_own_shape(emulator, sdk):
     assert all(reply.status_code == 200 for reply in replies.values())
     bi = replies["json_bi"].json()
     assert bi["rows"][0]["looker_error"].startswith("SQL Error: ") and bi["metadata"]["sql"] == ""  # no SQL was written
-    _validate("/queries/run/{result_format}", "post", "200", replies["json_bi"].text)  # a string, as the spec types it
+    validate_against_spec(
+        "/queries/run/{result_format}", "post", "200", replies["json_bi"].text
+    )  # a string, as the spec types it
     detail = replies["json_detail"].json()
     assert detail["looker_error"].startswith("SQL Error") and detail["errors"][0]["message"] == detail["looker_error"]
     assert detail["data"] == []
@@ -91,7 +93,7 @@ def test_a_sqlite_error_is_a_looker_error():
     emulator = RunningEmulator().start()
     try:
         emulator.state.compiler.db.execute("DROP TABLE products")
-        sdk = looker_sdk.init40(config_settings=_Settings(emulator.url))
+        sdk = looker_sdk.init40(config_settings=EmulatorSdkSettings(emulator.url))
         body = orjson.loads(sdk.run_inline_query("json", PRODUCTS))
         assert body == [{"looker_error": "SQL Error: no such table: products"}]
         bi = orjson.loads(sdk.run_inline_query("json_bi", PRODUCTS))

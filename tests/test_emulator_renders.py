@@ -14,14 +14,15 @@ from looker_sdk.error import SDKError
 from PIL import Image
 
 from looker_emulator.state import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
-from tests.test_emulator import _Settings
+
+from .helpers import EmulatorSdkSettings
 
 DONE = ("success", "failure")
 
 
 @pytest.fixture
 def sdk(emulator):
-    return looker_sdk.init40(config_settings=_Settings(emulator.url))
+    return looker_sdk.init40(config_settings=EmulatorSdkSettings(emulator.url))
 
 
 def wait(sdk, task_id: str, timeout: float = 10) -> tuple[models40.RenderTask, list[str]]:

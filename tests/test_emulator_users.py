@@ -14,8 +14,8 @@ from looker_sdk.error import SDKError
 from looker_emulator import embed
 from looker_emulator.server import RunningEmulator
 from looker_emulator.state import DEFAULT_EMBED_SECRET, Config
-from tests.conftest import FakeClock
-from tests.test_emulator import _Settings, _validate
+
+from .helpers import EmulatorSdkSettings, FakeClock, validate_against_spec
 
 pytestmark = pytest.mark.filterwarnings("ignore:login_user behavior changed:UserWarning")
 ITEMS = {
@@ -31,7 +31,7 @@ _ids = itertools.count(1)
 
 @pytest.fixture
 def sdk(emulator):
-    return looker_sdk.init40(config_settings=_Settings(emulator.url))
+    return looker_sdk.init40(config_settings=EmulatorSdkSettings(emulator.url))
 
 
 @pytest.fixture
@@ -246,9 +246,9 @@ def test_me_answers_the_user_of_the_token(sdk):
 
 
 def test_sudo_with_the_sdks_own_login_user_runs_as_the_user(emulator):
-    service = looker_sdk.init40(config_settings=_Settings(emulator.url))
+    service = looker_sdk.init40(config_settings=EmulatorSdkSettings(emulator.url))
     user_id = embed_user(service, external_id(), brand="Columbia")
-    sudo = looker_sdk.init40(config_settings=_Settings(emulator.url))
+    sudo = looker_sdk.init40(config_settings=EmulatorSdkSettings(emulator.url))
     sudo.auth.login_user(user_id)
     assert sudo.me().id == user_id
     assert sudo.run_inline_query("json", PRODUCTS) == service.run_inline_query(
@@ -267,7 +267,7 @@ def test_sudo_with_the_sdks_own_login_user_runs_as_the_user(emulator):
     ids=["login_user", "create_embed_user", "set_value", "user_for_credential"],
 )
 def test_a_user_token_cannot_do_admin_work(sdk, call):
-    sudo = looker_sdk.init40(config_settings=_Settings(sdk.auth.settings.base_url))
+    sudo = looker_sdk.init40(config_settings=EmulatorSdkSettings(sdk.auth.settings.base_url))
     sudo.auth.login_user(embed_user(sdk, external_id(), brand="Nike"))
     with pytest.raises(SDKError, match="needs an admin"):
         call(sudo)
@@ -275,7 +275,7 @@ def test_a_user_token_cannot_do_admin_work(sdk, call):
 
 # ---- tokens: expiry, revocation, logout ------------------------------------------------------------------------
 def test_a_user_token_expires_after_its_ttl(own_emulator, clock):
-    sdk = looker_sdk.init40(config_settings=_Settings(own_emulator.url))
+    sdk = looker_sdk.init40(config_settings=EmulatorSdkSettings(own_emulator.url))
     token = sdk.login_user(embed_user(sdk, external_id(), brand="Nike"))
     assert token.expires_in == 60
     headers = {"Authorization": f"Bearer {token.access_token}"}
@@ -309,7 +309,7 @@ def test_logout_with_a_user_token_ends_only_that_token(emulator, sdk):
 
 # ---- user attributes: values, defaults, the unset case ---------------------------------------------------------
 def test_no_value_and_no_default_sees_no_rows_and_a_default_fills_in(own_emulator):
-    sdk = looker_sdk.init40(config_settings=_Settings(own_emulator.url))
+    sdk = looker_sdk.init40(config_settings=EmulatorSdkSettings(own_emulator.url))
     user_id = embed_user(sdk, external_id())
     token = sdk.login_user(user_id).access_token
     mine = lambda: sdk.run_inline_query("json", ITEMS, transport_options=as_user(token))  # noqa: E731
@@ -328,7 +328,7 @@ def test_no_value_and_no_default_sees_no_rows_and_a_default_fills_in(own_emulato
 
 
 def test_attribute_values_list_own_default_and_unset(own_emulator):
-    sdk = looker_sdk.init40(config_settings=_Settings(own_emulator.url))
+    sdk = looker_sdk.init40(config_settings=EmulatorSdkSettings(own_emulator.url))
     user_id = embed_user(sdk, external_id(), brand="Nike")
     values = {v.name: v for v in sdk.user_attribute_user_values(user_id)}
     assert values["brand"].value == "Nike" and values["first_name"].value == "Embed" and "region" not in values
@@ -342,7 +342,7 @@ def test_attribute_values_list_own_default_and_unset(own_emulator):
 
 
 def test_create_user_attribute_needs_a_new_name_and_label(own_emulator):
-    sdk = looker_sdk.init40(config_settings=_Settings(own_emulator.url))
+    sdk = looker_sdk.init40(config_settings=EmulatorSdkSettings(own_emulator.url))
     made = sdk.create_user_attribute(models40.WriteUserAttribute(name="tenant", label="Tenant", type="string"))
     assert sdk.user_attribute(made.id).name == "tenant" and made.is_system is False
     for bad in (
@@ -438,6 +438,6 @@ def test_every_user_answer_matches_the_official_schemas(emulator, sdk):
     ]
     for path, method, status, reply in checks:
         assert str(reply.status_code) == status, (path, reply.text)
-        _validate(path, method, status, reply.json())
+        validate_against_spec(path, method, status, reply.json())
     deleted = requests.delete(f"{base}/users/{user_id}/attribute_values/7", headers=admin)
     assert deleted.status_code == 204 and not deleted.content

@@ -2,8 +2,7 @@
 
 import pytest
 
-from .conftest import API_KEY, calls
-from .test_service import problem
+from .helpers import API_KEY, calls, problem
 
 H = {"X-API-Key": API_KEY}
 

@@ -10,8 +10,7 @@ from app.config import Settings
 from app.logs import JsonFormatter
 from looker_emulator.state import DEFAULT_CLIENT_SECRET, Fault
 
-from .conftest import ADMIN_KEY, API_KEY, calls, emulator_env
-from .test_service import QUERY, problem
+from .helpers import ADMIN_KEY, API_KEY, QUERY, calls, emulator_env, logged_lines, problem
 
 
 @pytest.mark.parametrize(
@@ -94,7 +93,14 @@ def test_no_secret_appears_in_any_response_or_log_line(client, emulator, caplog)
     for reply in replies:
         text = reply.get_data(as_text=True) + str(reply.headers)
         assert not any(secret in text for secret in secrets)
-    assert caplog.records and not any(secret in caplog.text for secret in secrets)
+    assert caplog.records and not any(secret in logged_lines(caplog) for secret in secrets)
+
+
+def test_the_secret_scan_reads_extra_fields_too(caplog):
+    caplog.set_level(logging.INFO, logger="looker_proxy")
+    logging.getLogger("looker_proxy.test").warning("nothing to see", extra={"detail": "planted-secret-value"})
+    assert "planted-secret-value" not in caplog.text  # what the old scan read: the message only
+    assert "planted-secret-value" in logged_lines(caplog)
 
 
 def test_each_request_logs_one_structured_line(client, caplog):

@@ -14,7 +14,7 @@ from app import create_app
 from app.config import Settings
 from looker_emulator.server import RunningEmulator
 
-from .conftest import ADMIN_KEY, emulator_env
+from .helpers import ADMIN_KEY, emulator_env
 
 EMULATOR = RunningEmulator().start()
 atexit.register(EMULATOR.stop)

@@ -14,8 +14,7 @@ from werkzeug.serving import make_server
 from app.services import services
 from looker_emulator.state import DEFAULT_CLIENT_SECRET, Fault
 
-from .conftest import ADMIN_KEY, API_KEY, calls
-from .test_service import QUERY, problem
+from .helpers import ADMIN_KEY, API_KEY, QUERY, calls, logged_lines, problem, wait_until
 
 JWT_SECRET = "jwt-secret-0123456789-0123456789-abcdef"
 
@@ -116,7 +115,7 @@ def test_jwks_keys_verify_tokens_and_rotation_is_picked_up(emulator):
     from app import create_app
     from app.config import Settings
 
-    from .conftest import emulator_env
+    from .helpers import emulator_env
 
     jwks = Jwks()
     first = jwks.add("k1")
@@ -204,8 +203,7 @@ def test_callers_are_limited_separately_with_retry_after(make_app):
 def test_two_processes_share_one_limit_through_redis(emulator, redis_server):
     import requests
 
-    from .conftest import emulator_env
-    from .test_cache_redis import start_service
+    from .helpers import emulator_env, start_service
 
     env = emulator_env(emulator, REDIS_URL=redis_server.url, RATE_LIMIT="4/minute")
     services = [start_service(env) for _ in range(2)]
@@ -237,9 +235,9 @@ def test_a_burst_beyond_the_looker_cap_waits_then_gets_503(make_app, emulator):
         )
 
     threads = [threading.Thread(target=ask, args=(n,)) for n in (1, 2)]
-    for thread in threads:
-        thread.start()
-        time.sleep(0.05)
+    threads[0].start()
+    wait_until(lambda: calls(emulator, "run_inline_query") == 1)  # the first holds the only Looker slot
+    threads[1].start()
     for thread in threads:
         thread.join()
     assert sorted(r.status_code for r in results) == [200, 503]
@@ -274,13 +272,13 @@ def test_one_failing_query_does_not_open_the_breaker_for_others(make_app, emulat
 
 
 def test_an_open_breaker_still_serves_stale(make_app, emulator):
-    from .conftest import FakeClock
+    from .helpers import FakeClock
 
     clock = FakeClock()
     from app import create_app
     from app.config import Settings
 
-    from .conftest import emulator_env
+    from .helpers import emulator_env
 
     app = create_app(Settings.from_env(emulator_env(emulator, LOOKER_BREAKER_FAILURES="1")), clock=clock)
     web = app.test_client()
@@ -330,7 +328,7 @@ def test_no_secret_leaks_during_a_fault_run(make_app, emulator, caplog):
     for reply in replies:
         text = reply.get_data(as_text=True) + str(reply.headers)
         assert not any(secret in text for secret in secrets)
-    assert not any(secret in caplog.text for secret in secrets)
+    assert not any(secret in logged_lines(caplog) for secret in secrets)
 
 
 def test_a_token_claiming_admin_is_not_the_admin_key(make_app):

@@ -9,8 +9,7 @@ import pytest
 from app.cache.fast_path import FastPath
 from app.services import services
 
-from .conftest import API_KEY, calls, emulator_env
-from .test_cache import QUERY
+from .helpers import API_KEY, QUERY, calls, emulator_env
 
 JWT_SECRET = "jwt-secret-for-tests-0123456789abcdef"
 
@@ -222,7 +221,7 @@ def test_a_failure_inside_the_hit_path_is_logged_and_the_route_answers(build, mo
 def test_under_gunicorn_hits_and_other_requests_share_one_keep_alive_connection(emulator):
     import requests
 
-    from .test_cache_redis import start_service
+    from .helpers import start_service
 
     process, base = start_service(emulator_env(emulator))
     try:

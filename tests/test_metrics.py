@@ -8,8 +8,7 @@ from app import create_app
 from app.config import ConfigError, Settings
 from app.metrics.catalog import load_catalog
 
-from .conftest import calls, emulator_env
-from .test_service import problem
+from .helpers import calls, emulator_env, problem
 
 
 def test_metrics_are_listed(client):

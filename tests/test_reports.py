@@ -26,7 +26,7 @@ from app.reports.runner import Deps, dry_run, run_report
 from app.reports.schedule import latest_slot, next_runs
 from looker_emulator.state import Fault
 
-from .conftest import calls, emulator_env
+from .helpers import calls, emulator_env
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORT = """

@@ -8,22 +8,9 @@ import pytest
 
 from looker_emulator.state import Fault
 
-from .conftest import API_KEY, calls
-
-QUERY = {"model": "thelook", "view": "orders", "fields": ["orders.status", "orders.count"]}
-PROBLEM_KEYS = {"type", "title", "status", "detail", "code", "request_id"}
+from .helpers import API_KEY, QUERY, calls, problem
 
 
-def problem(reply, status: int, code: str) -> dict:
-    assert reply.status_code == status, reply.data
-    assert reply.content_type == "application/problem+json"
-    body = reply.get_json()
-    assert PROBLEM_KEYS <= set(body) and body["status"] == status and body["code"] == code
-    assert body["request_id"] == reply.headers["X-Request-ID"]
-    return body
-
-
-# ---- health ----------------------------------------------------------------------------------------------
 def test_healthz_needs_no_credentials_and_no_looker(app, emulator):
     reply = app.test_client().get("/healthz")
     assert (reply.status_code, reply.get_json()) == (200, {"status": "ok"})

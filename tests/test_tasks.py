@@ -6,8 +6,7 @@ import pytest
 
 from looker_emulator.state import Fault
 
-from .conftest import API_KEY, calls
-from .test_service import QUERY, problem
+from .helpers import API_KEY, QUERY, calls, problem
 
 
 def wait_complete(client, task_id, seconds=10):
