@@ -25,11 +25,10 @@ from pathlib import Path
 
 import requests
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from app.demo import free_port
+from looker_emulator.state import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 
-from app.demo import free_port  # noqa: E402
-from looker_emulator.state import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 # On Linux, servers share core 0 and wrk gets core 1, so the two never fight over a core mid-run.
 SERVER_CPU = ["taskset", "-c", "0"] if shutil.which("taskset") and (os.cpu_count() or 1) > 1 else []
