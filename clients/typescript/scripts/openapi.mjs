@@ -2,7 +2,8 @@
 //
 // The document comes from the service's own code (Python, through Flask's test client, with demo-like
 // settings and no Looker call), so neither a running server nor a network is needed. Set OPENAPI_URL to read
-// it from a running service instead, and PYTHON to choose the interpreter (default: python).
+// it from a running service instead, and PYTHON to choose the interpreter (default: python). Fields with a
+// default stay optional (defaultNonNullable: false): a request may leave them out.
 import { spawnSync } from 'node:child_process'
 import { readFile, writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
@@ -58,7 +59,7 @@ const HEADER = `/**
 `
 
 const document = await loadDocument()
-const generated = HEADER + astToString(await openapiTS(document, { alphabetize: false }))
+const generated = HEADER + astToString(await openapiTS(document, { alphabetize: false, defaultNonNullable: false }))
 
 if (process.argv.includes('--check')) {
   const committed = await readFile(target, 'utf8').catch(() => '')

@@ -496,17 +496,17 @@ export interface components {
              * @default json
              * @enum {string}
              */
-            format: "json" | "json_bi" | "json_detail" | "csv" | "txt" | "html" | "md" | "sql" | "xlsx" | "png" | "jpg";
+            format?: "json" | "json_bi" | "json_detail" | "csv" | "txt" | "html" | "md" | "sql" | "xlsx" | "png" | "jpg";
             /**
              * Limit
              * @default null
              */
-            limit: number | null;
+            limit?: number | null;
             /**
              * Apply Formatting
              * @default false
              */
-            apply_formatting: boolean;
+            apply_formatting?: boolean;
         };
         /** LookmlModel */
         LookmlModel: {
@@ -526,17 +526,17 @@ export interface components {
              * From
              * @default null
              */
-            from: string | null;
+            from?: string | null;
             /**
              * To
              * @default null
              */
-            to: string | null;
+            to?: string | null;
             /**
              * Granularity
              * @default null
              */
-            granularity: ("day" | "week" | "month" | "quarter" | "year") | null;
+            granularity?: ("day" | "week" | "month" | "quarter" | "year") | null;
         };
         /** MetricSeries */
         MetricSeries: {
@@ -598,7 +598,7 @@ export interface components {
              * Errors
              * @default null
              */
-            errors: components["schemas"]["FieldError"][] | null;
+            errors?: components["schemas"]["FieldError"][] | null;
         };
         /**
          * QueryRequest
@@ -623,23 +623,23 @@ export interface components {
              * Limit
              * @default 500
              */
-            limit: number;
+            limit?: number;
             /**
              * Format
              * @default json
              * @enum {string}
              */
-            format: "json" | "json_bi" | "json_detail" | "csv" | "txt" | "html" | "md" | "sql";
+            format?: "json" | "json_bi" | "json_detail" | "csv" | "txt" | "html" | "md" | "sql";
             /**
              * Apply Formatting
              * @default false
              */
-            apply_formatting: boolean;
+            apply_formatting?: boolean;
             /**
              * Query Timezone
              * @default null
              */
-            query_timezone: string | null;
+            query_timezone?: string | null;
         };
         /** Readiness */
         Readiness: {
