@@ -49,7 +49,7 @@ def create_app(settings: Settings | None = None, *, clock=time.time) -> Flask:
     )
     cache.init_app(app, settings, clock, shared)
 
-    from .api import dashboard_data, dashboards, docs, embed, health, looks, metrics, models, ops, query, tasks
+    from .api import dashboard_data, dashboards, demo, docs, embed, health, looks, metrics, models, ops, query, tasks
 
     for blueprint in (
         health.bp,
@@ -63,6 +63,7 @@ def create_app(settings: Settings | None = None, *, clock=time.time) -> Flask:
         metrics.bp,
         ops.bp,
         docs.bp,
+        demo.bp,
     ):
         app.register_blueprint(blueprint)
     hit_path.init_app(app)  # fresh hits of POST /api/query skip Flask's request machinery

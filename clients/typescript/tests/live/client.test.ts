@@ -1,21 +1,13 @@
 // The client against a real service (`python -m app --demo`) and its bundled Looker emulator, over HTTP.
 import { afterEach, describe, expect, inject, it } from 'vitest'
 import { createLookerProxyClient, ProblemError, type QueryRequest } from '../../src/index.js'
+import { emulatorControls } from '../../../scripts/demo-service.mjs'
 
 const baseUrl = inject('baseUrl')
 const emulatorUrl = inject('emulatorUrl')
 const client = createLookerProxyClient({ baseUrl })
 
-const emulator = {
-  reset: () => fetch(`${emulatorUrl}/__emulator/reset`, { method: 'POST' }),
-  fault: (fault: object) =>
-    fetch(`${emulatorUrl}/__emulator/faults`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify(fault),
-    }),
-  calls: async (): Promise<Record<string, number>> => (await fetch(`${emulatorUrl}/__emulator/calls`)).json(),
-}
+const emulator = emulatorControls(emulatorUrl)
 
 let unique = 0
 /** A query no other test asked, so its first answer is a miss. */
