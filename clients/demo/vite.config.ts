@@ -19,6 +19,12 @@ export default defineConfig({
     emptyOutDir: true,
     sourcemap: false,
     chunkSizeWarningLimit: 1000,
+    rolldownOptions: {
+      // TanStack's "use client" lines are for React Server Components, which this page does not use.
+      onwarn(warning, warn) {
+        if (warning.code !== 'MODULE_LEVEL_DIRECTIVE') warn(warning)
+      },
+    },
   },
   server: {
     // `npm run dev`: the page on Vite, the API on a demo service started separately (PROXY_TARGET).

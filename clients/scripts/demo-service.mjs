@@ -18,15 +18,16 @@ function freePort() {
 }
 
 /**
- * Start the demo service and wait until /healthz answers.
+ * Start the demo service and wait until /healthz answers; `env` adds settings (e.g. API_KEYS).
+ * @param {{ env?: Record<string, string> }} [options]
  * @returns {Promise<{ baseUrl: string, emulatorUrl: string, stop: () => Promise<void> }>}
  */
-export async function startDemoService() {
+export async function startDemoService({ env = {} } = {}) {
   const port = await freePort()
   const python = process.env.PYTHON || 'python'
   const child = spawn(python, ['-m', 'app', '--demo'], {
     cwd: repoRoot,
-    env: { ...process.env, PORT: String(port), WEB_CONCURRENCY: '1', LOG_LEVEL: 'warning' },
+    env: { ...process.env, PORT: String(port), WEB_CONCURRENCY: '1', LOG_LEVEL: 'warning', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true, // its own process group, so stopping it also stops the emulator it started
   })

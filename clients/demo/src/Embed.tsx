@@ -1,6 +1,8 @@
 import { getEmbedSDK } from '@looker/embed-sdk'
+import { ProblemError } from 'looker-proxy-client'
 import { useLookerProxy } from 'looker-proxy-client/react'
 import { useEffect, useRef, useState } from 'react'
+import { credentials } from './credentials'
 
 type Stage = 'starting' | 'acquiring' | 'loading' | 'connected' | 'failed'
 
@@ -24,6 +26,7 @@ export function Embed({ dashboardId }: { dashboardId: number }) {
     let live = true
     const fail = (error: unknown) => {
       if (!live) return
+      if (error instanceof ProblemError && error.status === 401) credentials.demand()
       setStage('failed')
       setProblem(error instanceof Error ? error.message : String(error))
     }

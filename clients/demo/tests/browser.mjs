@@ -246,8 +246,29 @@ try {
   })
   if (consoleErrors.length) console.log(`console errors seen:\n  ${consoleErrors.slice(0, 10).join('\n  ')}`)
 } finally {
-  await browser.close()
   await service.stop()
+}
+
+// A service that needs credentials: the page itself loads without any, asks for a key, then works with it.
+const KEY = 'browser-test-key-0123456789'
+const guarded = await startDemoService({ env: { API_KEYS: `web:${KEY}`, ALLOW_ANONYMOUS: 'false' } })
+try {
+  await check('with API keys required, the page loads without credentials, asks for a key and then shows data', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+    const reply = await page.goto(`${guarded.baseUrl}/demo/`)
+    assert(reply.status() === 200, `/demo/ answered ${reply.status()} without credentials`)
+    await page.waitForSelector('[data-testid=key-form]', { timeout: 15_000 })
+    await shot(page, '6-asks-for-key')
+    await page.fill('[data-testid=key-form] input', KEY)
+    await page.click('[data-testid=key-form] button')
+    await page.waitForSelector('[data-tile-id] canvas', { timeout: 20_000 })
+    const caller = await page.textContent('[data-testid=caller]')
+    assert(/key:/.test(caller), `the page does not say it calls with a key: ${caller}`)
+    await page.close()
+  })
+} finally {
+  await browser.close()
+  await guarded.stop()
 }
 
 const failed = results.filter((r) => !r.ok).length
