@@ -1,6 +1,7 @@
 // The /demo page in headless Chromium against `python -m app --demo`: charts match the API, filters and the
 // date range change them, a task is cancelled in Looker, repeat views revalidate (304), and the embed loads.
 import { mkdir } from 'node:fs/promises'
+import { createServer } from 'node:http'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
@@ -214,6 +215,24 @@ try {
     const revalidated = revalidations.filter((r) => r.status === 304 && r.ifNoneMatch)
     assert(revalidated.length >= 1, `no 304 with If-None-Match among ${JSON.stringify(revalidations)}`)
     console.log(`     on the wire: ${JSON.stringify(revalidated[0])}`)
+  })
+
+  await check('a page on another listed origin can read the cache metadata (CORS exposes it)', async () => {
+    // A real server on another port: Chromium lets only loopback pages call loopback addresses.
+    const site = createServer((_, res) => res.end('<!doctype html><title>another origin</title>'))
+    await new Promise((resolve) => site.listen(0, '127.0.0.1', resolve))
+    const other = await browser.newContext()
+    const foreign = await other.newPage()
+    await foreign.goto(`http://localhost:${site.address().port}/`)
+    const seen = await foreign.evaluate(async (base) => {
+      const reply = await fetch(`${base}/api/looks/1`)
+      const names = ['ETag', 'X-Cache', 'Cache-Status', 'Age', 'X-Request-ID']
+      return Object.fromEntries(names.map((n) => [n, reply.headers.get(n)]))
+    }, service.baseUrl)
+    await other.close()
+    site.close()
+    const missing = Object.entries(seen).filter(([, v]) => v === null).map(([k]) => k)
+    assert(missing.length === 0, `not readable cross-origin: ${missing.join(', ')}`)
   })
 
   await check('dashboard 1 loads embedded through the cookieless endpoints', async () => {
