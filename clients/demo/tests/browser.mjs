@@ -257,7 +257,7 @@ try {
     assert((await title.textContent()).includes('Business Pulse'), 'the embedded page is not dashboard 1')
   })
   await page.waitForTimeout(500)
-  await shot(page, '5-embed')
+  await page.locator('[data-testid=embed]').screenshot({ path: path.join(artifacts, '5-embed.png') })
 
   const cspErrors = consoleErrors.filter((e) => /Content Security Policy/i.test(e))
   await check('the page runs under its Content-Security-Policy without violations', async () => {
