@@ -42,5 +42,9 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], float] =
 
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    if settings.demo_page:
+        from .api import demo
+
+        app.register_blueprint(demo.bp)
     fast_path.wrap(app, parts)  # fresh hits of POST /api/query skip Flask's request machinery
     return app

@@ -182,6 +182,7 @@ class Settings:
     web_concurrency: int = 2
     threads: int = 8
     log_level: str = "info"
+    demo_page: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides) -> Settings:
@@ -225,6 +226,7 @@ class Settings:
             "web_concurrency": _int(env, "WEB_CONCURRENCY", minimum=1),
             "threads": _int(env, "GUNICORN_THREADS", minimum=1),
             "log_level": _log_level(env),
+            "demo_page": _bool(env, "DEMO_PAGE"),
         }
         values = {name: value for name, value in read.items() if value is not None}
         values.update(overrides)

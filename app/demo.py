@@ -49,6 +49,7 @@ def start_demo(env: MutableMapping[str, str], wait_seconds: float = 15.0) -> str
     env.setdefault("ALLOW_ANONYMOUS", "true")
     env.setdefault("CORS_ORIGINS", "http://localhost:*")
     env.setdefault("EMBED_MODELS", "thelook,finance")
+    env.setdefault("DEMO_PAGE", "true")
     api = f"http://localhost:{env.get('PORT', '3000')}"
     print(
         f"Demo: Looker emulator on {url}; the API will listen on {api}\n"

@@ -32,6 +32,7 @@ PREFIXES = (
     "LOG_LEVEL",
     "GUNICORN_",
     "SMTP_",
+    "DEMO_",
 )
 
 

@@ -61,6 +61,10 @@ def test_api_keys_carry_labels():
         ({"MAX_ROWS": "0"}, "MAX_ROWS"),
         ({"LOOKER_PORT": "abc"}, "LOOKER_PORT"),
         ({"LOG_LEVEL": "loud"}, "LOG_LEVEL"),
+        ({"DEMO_PAGE": "sometimes"}, "DEMO_PAGE"),
+        ({"GUNICORN_THREADS": "abc"}, "GUNICORN_THREADS"),
+        ({"WEB_CONCURRENCY": "0"}, "WEB_CONCURRENCY"),
+        ({"PORT": "http"}, "PORT"),
     ],
 )
 def test_bad_settings_name_the_variable(change, named):

@@ -83,3 +83,11 @@ def test_docs_page_renders_in_headless_chromium(app, tmp_path):
     assert 'data-ready="true"' in dom, done.stderr[-2000:]
     assert "Looker Proxy" in dom and "/api/query_tasks/{task_id}/results" in dom
     assert "Run a Looker query" in dom and "application/problem+json" in dom
+
+
+def test_the_demo_page_is_served_and_documented_only_when_asked_for(make_app):
+    plain, demo = make_app().test_client(), make_app(DEMO_PAGE="true").test_client()
+    assert plain.get("/demo/").status_code == 404 and "/demo/" not in plain.get("/openapi.json").get_json()["paths"]
+    page = demo.get("/demo/", headers={})  # no credentials: the page is public, its API calls are not
+    assert page.status_code == 200 and page.content_type.startswith("text/html")
+    assert "/demo/" in demo.get("/openapi.json").get_json()["paths"]

@@ -375,6 +375,8 @@ def build(settings: Settings) -> dict:
             )
         },
     }
+    if settings.demo_page:
+        paths.update(_demo_paths())
     del keyed
     return {
         "openapi": "3.1.0",
@@ -398,5 +400,20 @@ def build(settings: Settings) -> dict:
                 "bearer": {"type": "http", "scheme": "bearer", "description": "An API key, or a JWT when configured"},
                 "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
             },
+        },
+    }
+
+
+def _demo_paths() -> dict:
+    """Describe the demo page (DEMO_PAGE): static files that need no credentials."""
+    page = {"200": {"description": "HTML", "content": {"text/html": {"schema": TEXT}}}}
+    asset = {"200": {"description": "A built script or style sheet, cached for a year"}}
+    moved = {"308": {"description": "Redirect to /demo/"}}
+    name = {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}
+    return {
+        "/demo": {"get": _operation("demo_redirect", "Send /demo to /demo/.", "operations", moved, public=True)},
+        "/demo/": {"get": _operation("demo_page", "The React demo dashboard.", "operations", page, public=True)},
+        "/demo/assets/{name}": {
+            "get": _operation("demo_asset", "A file of the demo page.", "operations", asset, params=[name], public=True)
         },
     }

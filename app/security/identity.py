@@ -20,6 +20,9 @@ PUBLIC_ENDPOINTS = {
     "docs.openapi_json",
     "docs.docs_page",
     "docs.docs_asset",
+    "demo.redirect_to_page",  # the demo page needs no credentials (contract section 3); its API calls do
+    "demo.demo_page",
+    "demo.demo_asset",
 }
 LEEWAY_SECONDS = 30
 ASYMMETRIC = ["RS256", "RS384", "RS512", "ES256", "ES384", "PS256"]

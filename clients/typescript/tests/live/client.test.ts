@@ -1,0 +1,122 @@
+// The client against a real service (`python -m app --demo`) and its bundled Looker emulator, over HTTP.
+import { afterEach, describe, expect, inject, it } from 'vitest'
+import { createLookerProxyClient, ProblemError, type QueryRequest } from '../../src/index.js'
+import { emulatorControls } from '../../../scripts/demo-service.mjs'
+
+const baseUrl = inject('baseUrl')
+const emulatorUrl = inject('emulatorUrl')
+const client = createLookerProxyClient({ baseUrl })
+
+const emulator = emulatorControls(emulatorUrl)
+
+let unique = 0
+/** A query no other test asked, so its first answer is a miss. */
+function freshQuery(): QueryRequest {
+  unique += 1
+  return { model: 'thelook', view: 'orders', fields: ['orders.status', 'orders.count'], limit: 100 + unique }
+}
+
+afterEach(async () => {
+  await emulator.reset()
+})
+
+describe('results and their cache metadata', () => {
+  it('runs a query as typed rows, a miss then a hit with the same ETag', async () => {
+    const body = freshQuery()
+    const first = await client.query(body)
+    expect(first.data.length).toBeGreaterThan(0)
+    expect(first.data[0]).toHaveProperty('orders.count')
+    expect(first.meta.cache).toBe('MISS')
+    expect(first.meta.etag).toMatch(/^"/)
+    expect(first.meta.requestId).toBeTruthy()
+    const again = await client.query(body)
+    expect(again.meta.cache).toBe('HIT')
+    expect(again.meta.etag).toBe(first.meta.etag)
+    expect(again.meta.cacheStatus).toMatch(/hit/)
+    expect(again.meta.asOf!.getTime()).toBeLessThanOrEqual(again.meta.receivedAt.getTime())
+  })
+
+  it('answers If-None-Match with a 304 and no body', async () => {
+    const first = await client.look(1, { limit: 3 })
+    const revalidated = await client.look(1, { limit: 3 }, { headers: { 'If-None-Match': first.meta.etag! } })
+    expect(revalidated.meta.status).toBe(304)
+    expect(revalidated.data).toBeUndefined()
+  })
+
+  it('returns text for text formats', async () => {
+    const csv = await client.query<string>({ ...freshQuery(), format: 'csv' })
+    expect(typeof csv.data).toBe('string')
+    expect(csv.data.split('\n')[0]).toContain('Status')
+  })
+})
+
+describe('dashboards and metrics', () => {
+  it('describes dashboard 1 and runs its tiles with a filter', async () => {
+    const dashboard = await client.dashboard(1)
+    expect(dashboard.data.filters.map((f) => f.name)).toEqual(['Date', 'Status'])
+    const all = await client.dashboardData(1)
+    const complete = await client.dashboardData(1, { Status: 'complete' })
+    const pie = (data: typeof all.data) => data.elements.find((e) => e.id === '102')
+    expect(pie(all.data)).toHaveProperty('data')
+    expect(JSON.stringify(pie(complete.data))).not.toBe(JSON.stringify(pie(all.data)))
+  })
+
+  it('returns a metric with every period of the range', async () => {
+    const series = await client.metric('revenue', { from: '2026-09-01', to: '2026-11-28', granularity: 'month' })
+    expect(series.data.points.map((p) => p.period)).toEqual(['2026-09-01', '2026-10-01', '2026-11-01'])
+    expect(typeof series.data.points[0].value).toBe('number')
+  })
+})
+
+describe('errors are typed problems', () => {
+  it('names the invalid field of a 400', async () => {
+    const error = await client.query({ ...freshQuery(), limit: 999_999 }).catch((e) => e)
+    expect(error).toBeInstanceOf(ProblemError)
+    expect(error).toMatchObject({ status: 400, code: 'invalid_request' })
+    expect(error.errors[0].field).toBe('limit')
+    expect(error.request_id).toBeTruthy()
+  })
+
+  it('says 404 not_found for an unknown dashboard', async () => {
+    await expect(client.dashboard(999)).rejects.toMatchObject({ status: 404, code: 'not_found' })
+  })
+
+  it('reports an unreachable service as a network problem', async () => {
+    const offline = createLookerProxyClient({ baseUrl: 'http://127.0.0.1:9' })
+    await expect(offline.metrics()).rejects.toMatchObject({ status: 0, code: 'network_error' })
+  })
+})
+
+describe('query tasks', () => {
+  it('polls a task at its Retry-After until the rows arrive', async () => {
+    const statuses: string[] = []
+    const result = await client.runQueryTask(freshQuery(), { onProgress: (p) => statuses.push(p.status) })
+    expect(result.data.length).toBeGreaterThan(0)
+    expect(statuses[0]).toBe('starting')
+    expect(statuses.at(-1)).toBe('complete')
+  })
+
+  it('kills the task in Looker when the caller aborts', async () => {
+    await emulator.fault({ operation: 'query_task_execution', latency_ms: 20_000 })
+    const controller = new AbortController()
+    const running = client.runQueryTask(freshQuery(), {
+      signal: controller.signal,
+      onProgress: (p) => p.id && setTimeout(() => controller.abort(), 300),
+    })
+    await expect(running).rejects.toMatchObject({ name: 'AbortError' })
+    await expect.poll(async () => (await emulator.calls()).kill_query ?? 0).toBeGreaterThan(0)
+  })
+})
+
+describe('cookieless embed (contract section 5)', async () => {
+  const document = await (await fetch(`${baseUrl}/openapi.json`)).json()
+  const served = '/api/embed/cookieless/acquire' in document.paths
+  it.skipIf(!served)('acquires a session, refreshes its tokens and ends it', async () => {
+    const tokens = await client.acquireCookielessSession()
+    expect(tokens.authentication_token).toBeTruthy()
+    expect(JSON.stringify(tokens)).not.toContain('session_reference_token"')
+    const fresh = await client.generateCookielessTokens(tokens)
+    expect(fresh.navigation_token).toBeTruthy()
+    await client.endCookielessSession()
+  })
+})
