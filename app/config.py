@@ -160,6 +160,7 @@ class Settings:
     jwt_jwks_cooldown: float = 5.0
     allow_anonymous: bool = False
     cors_origins: tuple[str, ...] = ()
+    cors_credentials: bool = False
     allowed_models: tuple[str, ...] = ()
     max_rows: int = 5000
     cache_ttl: int = 3600
@@ -204,6 +205,7 @@ class Settings:
             "jwt_audience": _text(env, "JWT_AUDIENCE"),
             "jwt_issuer": _text(env, "JWT_ISSUER"),
             "cors_origins": _list(env, "CORS_ORIGINS"),
+            "cors_credentials": _bool(env, "CORS_CREDENTIALS"),
             "allowed_models": _list(env, "ALLOWED_MODELS"),
             "max_rows": _int(env, "MAX_ROWS", minimum=1),
             "cache_ttl": _int(env, "CACHE_TTL"),

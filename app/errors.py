@@ -18,8 +18,10 @@
 from __future__ import annotations
 
 import orjson
-from flask import Flask, Response, g
+from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
+
+from .frontdoor.state import current
 
 CODES = {
     400: "invalid_request",
@@ -100,7 +102,7 @@ def problem_body(status: int, detail: str, code: str | None = None, errors: list
         "status": status,
         "detail": detail,
         "code": code,
-        "request_id": g.get("request_id"),
+        "request_id": state.request_id if (state := current()) is not None else None,
     }
     if errors is not None:
         body["errors"] = errors
@@ -130,11 +132,18 @@ def _http_error(exc: HTTPException):
     return _problem(response, status, detail, None, None)
 
 
-def _api_error(exc: ApiError):
-    response = Response(headers=exc.headers)
+def problem_answer(exc: ApiError) -> tuple[int, list[tuple[str, str]], bytes]:
+    """Return an error's status, headers and problem+json body, for answers built outside Flask."""
+    body = orjson.dumps(problem_body(exc.status, exc.detail, exc.code, exc.errors))
+    headers = [*exc.headers.items(), ("Content-Type", PROBLEM_JSON), ("Cache-Control", "no-store")]
     if exc.status == 401:
-        response.headers["WWW-Authenticate"] = "Bearer"
-    return _problem(response, exc.status, exc.detail, exc.code, exc.errors)
+        headers.append(("WWW-Authenticate", "Bearer"))
+    return exc.status, [*headers, ("Content-Length", str(len(body)))], body
+
+
+def _api_error(exc: ApiError):
+    status, headers, body = problem_answer(exc)
+    return Response(body, status=status, headers=headers)
 
 
 def init_app(app: Flask) -> None:

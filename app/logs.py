@@ -9,9 +9,6 @@ import sys
 import time
 
 import orjson
-from flask import Flask, g, has_request_context, request
-
-from .handover import handover
 
 log = logging.getLogger("looker_proxy.access")
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -72,38 +69,3 @@ def log_request(
             "caller": caller,
         }
         log.handle(log.makeRecord(log.name, logging.INFO, __file__, 0, "request", None, None, extra={"fields": fields}))
-
-
-def _start() -> None:
-    g.request_id = request_id(request.headers.get("X-Request-ID", ""))
-    known = handover(request.environ)
-    g.started = known.started if known is not None else time.perf_counter()
-
-
-def _finish(response):
-    ctx = g._get_current_object()  # one proxy lookup instead of one per field
-    headers = response.headers
-    headers["X-Request-ID"] = getattr(ctx, "request_id", "")
-    log_request(
-        method=request.method,
-        path=request.path,
-        status=response.status_code,
-        started=getattr(ctx, "started", None),
-        cache=headers.get("X-Cache"),
-        looker_ms=getattr(ctx, "looker_ms", 0.0),
-        request_id=getattr(ctx, "request_id", None),
-        caller=getattr(ctx, "caller", None),
-    )
-    return response
-
-
-def add_looker_ms(ms: float) -> None:
-    """Add a Looker call's time to the current request's access line (nothing outside a request)."""
-    if has_request_context():
-        g.looker_ms = g.get("looker_ms", 0.0) + ms
-
-
-def init_app(app: Flask) -> None:
-    """Give every request an id and log it once when it ends."""
-    app.before_request(_start)
-    app.after_request(_finish)

@@ -14,11 +14,11 @@ from functools import cached_property
 import orjson
 from flask import Flask, current_app
 
-from .cache.keys import ParsedQueries
+from .cache.keys import Memo, ParsedQueries
 from .cache.redis_store import RedisStore
 from .cache.store import ResultCache
 from .config import Settings
-from .logs import add_looker_ms
+from .frontdoor.state import add_looker_ms
 from .looker.client import LookerClient
 from .looker.readiness import Readiness
 from .metrics.catalog import Catalog, load_catalog
@@ -29,6 +29,7 @@ from .telemetry import Telemetry
 KEY = "looker_proxy"
 META_TTL = 60  # model and explore descriptions change with LookML deploys; a minute is fresh enough
 META_MAX_BYTES = 16 * 1024 * 1024
+ASSEMBLED_ENTRIES = 256
 
 
 @dataclass
@@ -44,7 +45,8 @@ class Services:
     limits: RateLimits
     verifier: TokenVerifier
     catalog: Catalog
-    queries: ParsedQueries  # validated query bodies, by raw bytes
+    queries: ParsedQueries  # validated query bodies and Look parameters, by their raw bytes
+    assembled: Memo  # whole answers built from cached entries (dashboards, metric series)
     readiness: Readiness
 
     @cached_property
@@ -90,6 +92,7 @@ def build_services(settings: Settings, clock: Callable[[], float]) -> Services:
         verifier=TokenVerifier(settings),
         catalog=load_catalog(settings.metrics_file, settings.metrics_file_required),
         queries=ParsedQueries(),
+        assembled=Memo(ASSEMBLED_ENTRIES),
         readiness=Readiness(looker, clock),
     )
 

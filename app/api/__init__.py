@@ -17,3 +17,14 @@ BLUEPRINTS = (
     ops.bp,
     docs.bp,
 )
+
+# Endpoints whose fresh cached answers the front door serves without the route (frontdoor/door.py).
+FAST_ANSWERS = {
+    "query.run_query": query.fresh_query,
+    "looks.run_look": looks.fresh_look,
+    "dashboard_data.get_dashboard_data": dashboard_data.fresh_dashboard_data,
+    "metrics.get_metric": metrics.fresh_metric,
+    "models.list_models": models.fresh_models,
+    "models.list_explores": models.fresh_explores,
+    "models.describe_explore": models.fresh_explore,
+}

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, request
 
-from ..cache.http import serve_cached
+from ..cache.http import CachedAnswer, fresh_answer, serve_cached
 from ..cache.keys import LOOKS_TAG, META_TAG, cache_key
 from ..looker.results import looker_result
 from ..schemas import LookParams
-from ..security.governance import require_model
-from ..services import services
+from ..security.governance import model_allowed, require_model
+from ..services import Services, services
 from ..validation import query_args
 
 bp = Blueprint("looks", __name__, url_prefix="/api/looks")
+
+
+def look_model_key(look_id: int) -> str:
+    """Return the metadata-cache key of a Look's model."""
+    return cache_key("look-model", look=look_id)
 
 
 def look_model(look_id: int) -> str:
@@ -23,7 +28,7 @@ def look_model(look_id: int) -> str:
         look = parts.looker.call(f"Look {look_id}", lambda sdk: sdk.look(str(look_id), fields="query(model)"))
         return (look.query.model if look.query else "").encode(), "text/plain"
 
-    return parts.meta_cache.lookup(cache_key("look-model", look=look_id), fetch, META_TAG).entry.body.decode()
+    return parts.meta_cache.lookup(look_model_key(look_id), fetch, META_TAG).entry.body.decode()
 
 
 @bp.get("/<int(max=9007199254740991):look_id>")
@@ -34,6 +39,7 @@ def run_look(look_id: int):
     if parts.settings.allowed_models:  # a Look may use any model; find out which before running it
         require_model(look_model(look_id), parts.settings)
     key = cache_key("look", look=look_id, **params.model_dump())
+    parts.queries.put(("look", look_id, request.query_string), key)  # what fresh_look looks up next time
 
     def fetch():
         body = parts.looker.fetch(
@@ -50,3 +56,16 @@ def run_look(look_id: int):
         return looker_result(body, params.format)
 
     return serve_cached(parts.cache, key, LOOKS_TAG, fetch, parts.telemetry)
+
+
+def fresh_look(environ: dict, args: dict, parts: Services) -> CachedAnswer | None:
+    """Answer a fresh hit of a Look asked for with parameters the route already validated (None: the route)."""
+    look_id = args["look_id"]
+    key = parts.queries.get(("look", look_id, environ.get("QUERY_STRING", "").encode("latin-1")))
+    if key is None:
+        return None
+    if parts.settings.allowed_models:
+        model = parts.meta_cache.fresh(look_model_key(look_id))
+        if model is None or not model_allowed(model.body.decode(), parts.settings):
+            return None
+    return fresh_answer(parts.cache, key, environ, parts.telemetry)

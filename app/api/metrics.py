@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import orjson
-from flask import Blueprint, Response
+from flask import Blueprint, Response, request
 
+from ..cache.http import CachedAnswer, wants_refresh
 from ..cache.keys import model_tag, query_key
 from ..errors import ApiError, invalid
 from ..looker.results import looker_result
@@ -14,11 +15,12 @@ from ..metrics.catalog import Catalog, Metric
 from ..metrics.series import series_query, to_points
 from ..schemas import MetricParams
 from ..security.governance import require_model
-from ..services import services
+from ..services import Services, services
 from ..validation import query_args
 
 bp = Blueprint("metrics", __name__, url_prefix="/api/metrics")
 DEFAULT_DAYS = 30
+SERIES_HEADERS = {"Content-Type": "application/json", "Cache-Control": "private, no-cache"}
 
 
 def _catalog() -> Catalog:
@@ -89,8 +91,26 @@ def get_metric(name: str):
         "granularity": granularity,
         "points": points,
     }
-    return Response(
-        orjson.dumps(payload),
-        content_type="application/json",
-        headers={"X-Cache": outcome.status, "Cache-Control": "private, no-cache"},
-    )
+    series = orjson.dumps(payload)
+    parts.assembled.put(_memo_key(name, request.query_string), (key, outcome.entry.etag, series))
+    return Response(series, headers={**SERIES_HEADERS, "X-Cache": outcome.status})
+
+
+def _memo_key(name: str, query_string: bytes) -> tuple:
+    # a range left open ends today, so the day is part of what the answer depends on
+    return ("metric", name, query_string, dt.datetime.now(dt.UTC).date())
+
+
+def fresh_metric(environ: dict, args: dict, parts: Services) -> CachedAnswer | None:
+    """Answer with a metric series built before from the entry that is still fresh (None: the route answers)."""
+    if wants_refresh(environ.get("HTTP_CACHE_CONTROL")):
+        return None
+    known = parts.assembled.get(_memo_key(args["name"], environ.get("QUERY_STRING", "").encode("latin-1")))
+    if known is None:
+        return None
+    key, etag, series = known
+    entry = parts.cache.fresh(key)
+    if entry is None or entry.etag != etag:
+        return None
+    headers = {**SERIES_HEADERS, "X-Cache": "HIT", "Content-Length": str(len(series))}
+    return CachedAnswer(200, headers, series)

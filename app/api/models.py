@@ -5,14 +5,23 @@ from __future__ import annotations
 import orjson
 from flask import Blueprint
 
-from ..cache.http import serve_cached
+from ..cache.http import CachedAnswer, fresh_answer, serve_cached
 from ..cache.keys import META_TAG, cache_key
 from ..errors import ApiError
 from ..names import LOOKML_NAME
 from ..security.governance import model_allowed, require_model
-from ..services import services
+from ..services import Services, services
 
 bp = Blueprint("models", __name__, url_prefix="/api/models")
+MODELS_KEY = cache_key("models")
+
+
+def _explores_key(model: str) -> str:
+    return cache_key("explores", model=model)
+
+
+def _explore_key(model: str, explore: str) -> str:
+    return cache_key("explore", model=model, explore=explore)
 
 
 def _explores(model) -> list[dict]:
@@ -59,7 +68,7 @@ def list_models():
     """List the models clients may query, with their explores."""
     return serve_cached(
         services().meta_cache,
-        cache_key("models"),
+        MODELS_KEY,
         META_TAG,
         lambda: _json([{"name": m.name, "label": m.label, "explores": _explores(m)} for m in _models()]),
     )
@@ -68,9 +77,7 @@ def list_models():
 @bp.get("/<model>/explores")
 def list_explores(model: str):
     """List a model's explores."""
-    return serve_cached(
-        services().meta_cache, cache_key("explores", model=model), META_TAG, lambda: _json(_explores(_model(model)))
-    )
+    return serve_cached(services().meta_cache, _explores_key(model), META_TAG, lambda: _json(_explores(_model(model))))
 
 
 def _field(f) -> dict:
@@ -108,7 +115,22 @@ def describe_explore(model: str, explore: str):
     _check_name("model", model)
     return serve_cached(
         services().meta_cache,
-        cache_key("explore", model=model, explore=explore),
+        _explore_key(model, explore),
         META_TAG,
         lambda: _describe(model, explore),
     )
+
+
+def fresh_models(environ: dict, args: dict, parts: Services) -> CachedAnswer | None:
+    """Answer the model list from the metadata cache while fresh (None: the route answers)."""
+    return fresh_answer(parts.meta_cache, MODELS_KEY, environ, None)
+
+
+def fresh_explores(environ: dict, args: dict, parts: Services) -> CachedAnswer | None:
+    """Answer a model's explores from the metadata cache while fresh (entries exist only for allowed models)."""
+    return fresh_answer(parts.meta_cache, _explores_key(args["model"]), environ, None)
+
+
+def fresh_explore(environ: dict, args: dict, parts: Services) -> CachedAnswer | None:
+    """Answer an explore's fields from the metadata cache while fresh (entries exist only for allowed models)."""
+    return fresh_answer(parts.meta_cache, _explore_key(args["model"], args["explore"]), environ, None)

@@ -61,6 +61,21 @@ def etag_matches(if_none_match: str, etag: str) -> bool:
     return parse_etags(if_none_match).contains(etag.strip('"'))
 
 
+def wants_refresh(cache_control: str | None) -> bool:
+    """Say whether the caller's Cache-Control asks for an answer fresh from Looker (no-cache)."""
+    return bool(cache_control) and "no-cache" in cache_control.lower()
+
+
+def fresh_answer(cache: ResultCache, key: str, environ: dict, telemetry: Telemetry | None) -> CachedAnswer | None:
+    """Return the answer for a fresh entry as the route would give it, or None when there is none."""
+    if wants_refresh(environ.get("HTTP_CACHE_CONTROL")):
+        return None
+    entry = cache.fresh(key)
+    if entry is None:
+        return None
+    return cached_answer(cache, Outcome(entry, "HIT"), environ.get("HTTP_IF_NONE_MATCH"), telemetry)
+
+
 def cached_answer(
     cache: ResultCache, outcome: Outcome, if_none_match: str | None, telemetry: Telemetry | None
 ) -> CachedAnswer:
@@ -77,7 +92,7 @@ def cached_answer(
 
 def serve_cached(cache: ResultCache, key: str, tag: str, fetch: Fetch, telemetry: Telemetry | None = None) -> Response:
     """Answer the current request from the cache (or Looker through it); count it when `telemetry` is given."""
-    refresh = "Cache-Control" in request.headers and bool(request.cache_control.no_cache)  # parse only if sent
+    refresh = wants_refresh(request.headers.get("Cache-Control"))
     outcome = cache.lookup(key, fetch, tag, refresh=refresh)
     answer = cached_answer(cache, outcome, request.headers.get("If-None-Match"), telemetry)
     return Response(answer.body or None, status=answer.status, headers=answer.headers)

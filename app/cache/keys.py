@@ -40,11 +40,14 @@ def memo_key(raw: bytes, fmt: str | None) -> tuple[bytes, str | None] | None:
     return (raw, fmt) if len(raw) <= MEMO_MAX_BODY else None
 
 
-class ParsedQueries:
-    """Raw body and ?format= -> validated query and its cache key, bounded in entries and body size."""
+class Memo:
+    """What a route already worked out for a request (a validated body and its key, an assembled answer).
 
-    def __init__(self):
-        self.entries: LRUCache = LRUCache(maxsize=MEMO_ENTRIES)
+    Keyed by the request's raw parts, so a repeat skips parsing and validation; bounded in entries.
+    """
+
+    def __init__(self, entries: int = MEMO_ENTRIES):
+        self.entries: LRUCache = LRUCache(maxsize=entries)
         self.lock = threading.Lock()
 
     def get(self, key) -> Any:
@@ -54,3 +57,6 @@ class ParsedQueries:
     def put(self, key, value) -> None:
         with self.lock:
             self.entries[key] = value
+
+
+ParsedQueries = Memo  # raw body and ?format= -> (validated query, cache key)

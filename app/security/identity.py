@@ -6,11 +6,10 @@ import hmac
 import logging
 
 import jwt
-from flask import Flask, g, request
 
 from app.config import Settings
 from app.errors import ApiError
-from app.handover import handover
+from app.frontdoor.state import ANONYMOUS, current
 
 log = logging.getLogger("looker_proxy.auth")
 PUBLIC_ENDPOINTS = {
@@ -120,7 +119,8 @@ def identify(settings: Settings, verifier: TokenVerifier, authorization: str, ap
 
 def caller() -> str:
     """Return the authenticated caller's name: the API key label or the JWT subject."""
-    return g.get("caller", "anonymous")
+    state = current()
+    return state.identity[1] if state is not None else "anonymous"
 
 
 def identity_key(kind: str, name: str) -> str:
@@ -130,27 +130,11 @@ def identity_key(kind: str, name: str) -> str:
 
 def caller_key() -> str:
     """Return the current caller's identity_key."""
-    return identity_key(g.get("caller_kind", "anonymous"), caller())
+    state = current()
+    return identity_key(*(state.identity if state is not None else ANONYMOUS))
 
 
 def is_admin() -> bool:
     """Say whether the caller is the API key labelled `admin` (never a token that merely claims the name)."""
-    return g.get("caller_kind") == "key" and caller() == "admin"
-
-
-def init_app(app: Flask, settings: Settings, verifier: TokenVerifier) -> None:
-    """Check credentials before every request that needs them."""
-
-    def authenticate() -> None:
-        if request.method == "OPTIONS" or request.url_rule is None or request.endpoint in PUBLIC_ENDPOINTS:
-            g.caller_kind, g.caller = "anonymous", "anonymous"
-            return  # preflights, unknown routes and wrong methods fall through to CORS, 404 and 405
-        given = handover(request.environ)  # the fast path may have identified the caller already
-        known = given.identity if given is not None else None
-        if isinstance(known, ApiError):
-            raise known
-        g.caller_kind, g.caller = known or identify(
-            settings, verifier, request.headers.get("Authorization", ""), request.headers.get("X-API-Key", "")
-        )
-
-    app.before_request(authenticate)
+    state = current()
+    return state is not None and state.identity == ("key", "admin")

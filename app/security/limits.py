@@ -6,16 +6,14 @@ import logging
 import math
 import time
 
-from flask import Flask, g, request
 from limits import parse_many
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 
 from app.config import Settings
 from app.errors import ApiError
-from app.handover import handover
 
-from .identity import PUBLIC_ENDPOINTS, caller_key
+from .identity import PUBLIC_ENDPOINTS
 
 log = logging.getLogger("looker_proxy.limits")
 UNLIMITED = PUBLIC_ENDPOINTS | {"ops.prometheus_metrics"}
@@ -59,18 +57,3 @@ class RateLimits:
                 )
             self.failing = True
             return (), None
-
-    def check(self) -> None:
-        """Count the current request (unless the fast path already did), raising 429 when it is over."""
-        if request.method == "OPTIONS" or request.endpoint in UNLIMITED or request.url_rule is None:
-            return
-        given = handover(request.environ)
-        counted = given.rate if given is not None else None
-        g.rate_headers, refusal = counted or self.count(caller_key())
-        if refusal is not None:
-            raise refusal
-
-
-def init_app(app: Flask, limits: RateLimits) -> None:
-    """Count every request that needs it against its caller's limit; call after identity's init_app."""
-    app.before_request(limits.check)

@@ -1,4 +1,4 @@
-"""The hit path: fresh hits answered before Flask, exactly as the route would, and everything else left to it."""
+"""The front door: fresh hits answered before Flask, exactly as the route would, and everything else left to it."""
 
 import logging
 
@@ -6,7 +6,7 @@ import jwt
 import orjson
 import pytest
 
-from app.cache.fast_path import FastPath
+from app.frontdoor.door import FrontDoor
 from app.services import services
 
 from .helpers import API_KEY, QUERY, calls, emulator_env
@@ -44,9 +44,9 @@ def post(app, body=None, *, raw=None, query_string="", key=API_KEY, **headers):
 
 
 def through_route(app, monkeypatch, *args, **kwargs):
-    """Answer a request with the hit path taken out, as the Flask route alone would."""
+    """Answer a request with the fast answers switched off, as the Flask route alone would."""
     with monkeypatch.context() as patch:
-        patch.setattr(app, "wsgi_app", app.wsgi_app.fallback)
+        patch.setattr(app.wsgi_app, "answers", {})
         return post(app, *args, **kwargs)
 
 
@@ -54,8 +54,8 @@ def comparable(response):
     return response.status_code, response.data, sorted((k, v) for k, v in response.headers if k != "X-Request-ID")
 
 
-def test_the_hit_path_is_in_front_of_flask(build):
-    assert isinstance(build().wsgi_app, FastPath)
+def test_the_front_door_is_in_front_of_flask(build):
+    assert isinstance(build().wsgi_app, FrontDoor)
 
 
 @pytest.mark.parametrize(
@@ -114,7 +114,7 @@ def test_age_and_freshness_follow_the_clock_and_expiry_goes_to_the_route(build, 
         ({"Content_Type": "application/vnd.looker+json"}, 200, "HIT"),
     ],
 )
-def test_what_the_hit_path_leaves_to_the_route(build, request_kwargs, status, x_cache):
+def test_what_the_front_door_leaves_to_the_route(build, request_kwargs, status, x_cache):
     app = build()
     post(app)
     answer = post(app, **request_kwargs)
@@ -122,12 +122,14 @@ def test_what_the_hit_path_leaves_to_the_route(build, request_kwargs, status, x_
     assert app.route_calls == 2, "the route, not the hit path, answered"
 
 
-def test_cors_requests_are_left_to_the_route_when_cors_is_on(build):
+def test_browser_requests_are_answered_without_the_route_with_their_cors_headers(build, monkeypatch):
     app = build(CORS_ORIGINS="https://dash.example.com")
     post(app)
     answer = post(app, Origin="https://dash.example.com")
     assert answer.headers["Access-Control-Allow-Origin"] == "https://dash.example.com"
-    assert answer.headers["X-Cache"] == "HIT" and app.route_calls == 2
+    assert answer.headers["Vary"] == "Origin" and "ETag" in answer.headers["Access-Control-Expose-Headers"]
+    assert answer.headers["X-Cache"] == "HIT" and app.route_calls == 1
+    assert comparable(answer) == comparable(through_route(app, monkeypatch, Origin="https://dash.example.com"))
 
 
 @pytest.mark.parametrize(
@@ -152,7 +154,7 @@ def test_a_refused_token_is_checked_and_logged_once(build, caplog):
     assert [r.getMessage() for r in caplog.records].count("token refused") == 1
 
 
-def test_a_valid_token_is_served_on_the_hit_path_as_its_subject(build, caplog):
+def test_a_valid_token_is_served_on_the_front_door_as_its_subject(build, caplog):
     app = build(JWT_SECRET=JWT_SECRET)
     token = jwt.encode({"sub": "dashboard-7", "exp": 4_000_000_000}, JWT_SECRET, algorithm="HS256")
     post(app, key=token)
@@ -172,7 +174,7 @@ def test_each_request_counts_once_against_the_rate_limit(build):
     assert over.headers["X-RateLimit-Remaining"] == "0" and app.route_calls == 1
 
 
-def test_a_token_subject_and_a_key_label_are_limited_apart_on_the_hit_path(build):
+def test_a_token_subject_and_a_key_label_are_limited_apart_on_the_front_door(build):
     app = build(JWT_SECRET=JWT_SECRET, RATE_LIMIT="2/minute")
     assert [post(app).status_code for _ in range(3)] == [200, 200, 429]  # the key labelled "web"
     token = jwt.encode({"sub": "web", "exp": 4_000_000_000}, JWT_SECRET, algorithm="HS256")
@@ -207,14 +209,14 @@ def test_hits_are_counted_in_metrics(build):
     assert registry.get_sample_value("looker_proxy_cache_total", {"result": "hit"}) == 2
 
 
-def test_a_failure_inside_the_hit_path_is_logged_and_the_route_answers(build, monkeypatch, caplog):
+def test_a_failure_inside_the_front_door_is_logged_and_the_route_answers(build, monkeypatch, caplog):
     app = build(RATE_LIMIT="2/minute")
     post(app)
     monkeypatch.setattr(services(app).cache, "fresh", lambda key: 1 / 0)
-    with caplog.at_level(logging.ERROR, logger="looker_proxy.fast_path"):
+    with caplog.at_level(logging.ERROR, logger="looker_proxy.frontdoor"):
         answer = post(app)
     assert answer.status_code == 200 and answer.headers["X-Cache"] == "HIT" and app.route_calls == 2
-    assert [r.event for r in caplog.records] == ["fast_path_error"]
+    assert [r.event for r in caplog.records] == ["fast_answer_error"]
     assert post(app).status_code == 429  # the failed attempt was not counted a second time by the route
 
 
@@ -248,7 +250,7 @@ def test_under_gunicorn_hits_and_other_requests_share_one_keep_alive_connection(
 
 
 @pytest.mark.redis
-def test_hits_shared_through_redis_are_served_on_the_hit_path_and_survive_redis_going_away(
+def test_hits_shared_through_redis_are_served_on_the_front_door_and_survive_redis_going_away(
     build, redis_server, emulator
 ):
     first, second = build(REDIS_URL=redis_server.url), build(REDIS_URL=redis_server.url)
