@@ -4,6 +4,9 @@ A lock key (SET NX PX) elects the process that asks Looker; the others poll brie
 its error, which it leaves under a key named after its lock token for a few seconds so that waiters fail
 at once together. Any Redis failure marks Redis down for a few seconds and the caller falls back to the
 in-process store: a Redis outage never fails a request.
+
+Hits do not pay a round trip: entries read from Redis are kept in a short-lived local copy that every
+write and purge invalidates through pub/sub (local_copy.py explains why not redis-py's client-side cache).
 """
 
 from __future__ import annotations
@@ -20,9 +23,11 @@ import redis
 from app.errors import ApiError
 
 from .entry import Entry
+from .local_copy import EVERYTHING, Invalidations, LocalCopy
 
 log = logging.getLogger("looker_proxy.cache")
 ERROR_KEEP_MS = 5000
+
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
 
 
@@ -35,6 +40,8 @@ class RedisStore:
         self.url, self.lifetime, self.poll, self.down_seconds = url, lifetime, poll_seconds, down_seconds
         self.prefix = "lp:" + hashlib.sha256(namespace.encode()).hexdigest()[:10] + ":"
         self._client: redis.Redis | None = None
+        self.local = LocalCopy()
+        self.invalidations = Invalidations(lambda: self.client.pubsub(), self.prefix + "changed", self.local)
         self._release = None
         self._down_until = 0.0
         self._held: dict[str, str] = {}
@@ -61,7 +68,14 @@ class RedisStore:
             )
 
     # ---- entries ---------------------------------------------------------------------------------------
-    def get(self, key: str) -> Entry | None:
+    def get(self, key: str, local: bool = True) -> Entry | None:
+        """Return the stored entry (from this process's copy when `local` and the copy is trusted)."""
+        self.invalidations.start()
+        listening = local and self.invalidations.ready.is_set()
+        if listening:
+            known = self.local.get(key)
+            if known is not None:
+                return known
         try:
             raw = self.client.hgetall(self.prefix + "r:" + key)
         except redis.RedisError as exc:
@@ -69,7 +83,10 @@ class RedisStore:
             return None
         if not raw:
             return None
-        return Entry(raw[b"b"], raw[b"t"].decode(), float(raw[b"s"]), raw[b"g"].decode(), raw[b"e"].decode())
+        entry = Entry(raw[b"b"], raw[b"t"].decode(), float(raw[b"s"]), raw[b"g"].decode(), raw[b"e"].decode())
+        if listening:
+            self.local.keep(key, entry)
+        return entry
 
     def put(self, key: str, entry: Entry) -> bool:
         ttl_ms = int(self.lifetime * 1000)
@@ -88,7 +105,9 @@ class RedisStore:
                 pipe.pexpire(self.prefix + "r:" + key, ttl_ms)
                 pipe.sadd(self.prefix + "tag:" + entry.tag, key)
                 pipe.pexpire(self.prefix + "tag:" + entry.tag, ttl_ms)
+                pipe.publish(self.prefix + "changed", key)  # every process drops its copy of the old entry
                 pipe.execute()
+            self.local.drop(key)
         except redis.RedisError as exc:
             self._failed(exc)
             return False
@@ -98,21 +117,26 @@ class RedisStore:
         try:
             if tags is None:
                 keys = list(self.client.scan_iter(match=self.prefix + "*", count=500))
-                return self.client.delete(*keys) if keys else 0
-            count = 0
-            for tag in tags:
-                members = [self.prefix + "r:" + m.decode() for m in self.client.smembers(self.prefix + "tag:" + tag)]
-                count += self.client.delete(*members) if members else 0
-                self.client.delete(self.prefix + "tag:" + tag)
+                count = self.client.delete(*keys) if keys else 0
+            else:
+                count = 0
+                for tag in tags:
+                    members = self.client.smembers(self.prefix + "tag:" + tag)
+                    doomed = [self.prefix + "r:" + m.decode() for m in members]
+                    count += self.client.delete(*doomed) if doomed else 0
+                    self.client.delete(self.prefix + "tag:" + tag)
+            self.client.publish(self.prefix + "changed", EVERYTHING)
             return count
         except redis.RedisError as exc:
             self._failed(exc)
             return 0
+        finally:
+            self.local.drop(EVERYTHING)
 
     # ---- one Looker call across processes --------------------------------------------------------------
     def _answer(self, key: str, holder: bytes | None, is_fresh) -> Entry | ApiError | None:
         """Return a fresh stored answer, or the error the lock holder left for its waiters, if either exists."""
-        entry = self.get(key)
+        entry = self.get(key, local=False)  # waiting for another process's new answer: ask Redis itself
         if entry is not None and is_fresh(entry):
             return entry
         if holder is not None:
