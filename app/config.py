@@ -73,6 +73,23 @@ def _secret(env: Mapping[str, str], *names: str) -> Secret | None:
     return Secret(value) if value else None
 
 
+def _user_attributes(env: Mapping[str, str]) -> tuple[tuple[str, str], ...] | None:
+    """Parse USER_ATTRIBUTES: `looker_attribute=claim` pairs; a claim may be a dotted path into nested claims."""
+    pairs = []
+    for entry in _list(env, "USER_ATTRIBUTES") or ():
+        attribute, sep, claim = (part.strip() for part in entry.partition("="))
+        if (
+            not sep
+            or not re.fullmatch(r"[a-z_][a-z0-9_]{0,63}", attribute)
+            or not re.fullmatch(r"[A-Za-z0-9_:-]+(\.[A-Za-z0-9_:-]+)*", claim)
+        ):
+            raise ConfigError(
+                f"USER_ATTRIBUTES entry '{entry}' must be looker_attribute=claim, e.g. brand=brand,region=org.region"
+            )
+        pairs.append((attribute, claim))
+    return tuple(pairs) or None
+
+
 def _log_level(env: Mapping[str, str]) -> str | None:
     level = env.get("LOG_LEVEL", "").strip().lower()
     if level and level not in ("debug", "info", "warning", "error", "critical"):
@@ -184,6 +201,7 @@ class Settings:
     threads: int = 8
     log_level: str = "info"
     demo_page: bool = False
+    user_attributes: tuple[tuple[str, str], ...] = ()  # (Looker user attribute, claim path)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides) -> Settings:
@@ -229,6 +247,7 @@ class Settings:
             "threads": _int(env, "GUNICORN_THREADS", minimum=1),
             "log_level": _log_level(env),
             "demo_page": _bool(env, "DEMO_PAGE"),
+            "user_attributes": _user_attributes(env),
         }
         values = {name: value for name, value in read.items() if value is not None}
         values.update(overrides)

@@ -21,9 +21,10 @@ class Entry:
     etag: str = ""
 
     @classmethod
-    def create(cls, body: bytes, content_type: str, stored_at: float, tag: str) -> Entry:
-        """Build an entry, hashing the body once for its ETag."""
-        return cls(body, content_type, stored_at, tag, '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"')
+    def create(cls, body: bytes, content_type: str, stored_at: float, tag: str, key: str = "") -> Entry:
+        """Build an entry, hashing its key (which carries its identity) and body once for its strong ETag."""
+        digest = hashlib.blake2b(key.encode() + b"\0" + body, digest_size=16).hexdigest()
+        return cls(body, content_type, stored_at, tag, f'"{digest}"')
 
 
 @dataclass(frozen=True)

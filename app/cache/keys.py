@@ -1,4 +1,10 @@
-"""Cache keys and tags, built in one place, and the memo of request bodies already validated."""
+"""Cache keys and tags, built in one place, and the memo of request bodies already validated.
+
+Every key and every memo entry carries the identity of the request it was made for (`scope()`: empty for
+the service account, whose answers all API-key callers share; a fingerprint of the Looker user and its
+attribute values under USER_ATTRIBUTES). It is added here, in the one function every key goes through,
+so no cache layer can forget it: an answer made for one identity is never found by another.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,8 @@ from typing import Any
 import orjson
 from cachetools import LRUCache
 
+from app.frontdoor.state import scope
+
 LOOKS_TAG = "looks"  # a Look's model is known only to Looker, so Looks are purged with any model
 META_TAG = "meta"
 MEMO_ENTRIES = 1024
@@ -16,8 +24,9 @@ MEMO_MAX_BODY = 4096  # dashboards send small bodies; large ones are validated a
 
 
 def cache_key(kind: str, **parts) -> str:
-    """Return a canonical key: dict order and JSON spacing never matter, list order does."""
-    return hashlib.sha256(kind.encode() + b"\0" + orjson.dumps(parts, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    """Return a canonical key of the current identity: dict order and JSON spacing never matter, list order does."""
+    raw = kind.encode() + b"\0" + scope().encode() + b"\0" + orjson.dumps(parts, option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(raw).hexdigest()
 
 
 def query_key(body: dict, fmt: str, apply_formatting: bool) -> str:
@@ -51,12 +60,16 @@ class Memo:
         self.lock = threading.Lock()
 
     def get(self, key) -> Any:
+        """Return what was kept for this request key by the current identity."""
+        scoped = (scope(), key)
         with self.lock:
-            return self.entries.get(key)
+            return self.entries.get(scoped)
 
     def put(self, key, value) -> None:
+        """Keep a value for this request key, for the current identity only."""
+        scoped = (scope(), key)
         with self.lock:
-            self.entries[key] = value
+            self.entries[scoped] = value
 
 
 ParsedQueries = Memo  # raw body and ?format= -> (validated query, cache key)

@@ -82,7 +82,7 @@ class ResultCache:
 
     def store(self, key: str, body: bytes, content_type: str, tag: str) -> Entry:
         """Keep an answer obtained elsewhere (a finished query task) as if this cache had fetched it."""
-        entry = Entry.create(body, content_type, self.clock(), tag)
+        entry = Entry.create(body, content_type, self.clock(), tag, key)
         self._put(key, entry)
         return entry
 
@@ -140,7 +140,7 @@ class ResultCache:
                     raise shared
                 return shared, "COALESCED"
             try:
-                entry = self._call(fetch, tag)
+                entry = self._call(key, fetch, tag)
             except ApiError as exc:
                 self.shared.release(key, exc)
                 raise
@@ -150,13 +150,13 @@ class ResultCache:
             self._put(key, entry)
             self.shared.release(key, None)
             return entry, "MISS"
-        entry = self._call(fetch, tag)
+        entry = self._call(key, fetch, tag)
         self._put(key, entry)
         return entry, "MISS"
 
-    def _call(self, fetch, tag: str) -> Entry:
+    def _call(self, key: str, fetch, tag: str) -> Entry:
         body, content_type = fetch()
-        return Entry.create(body, content_type, self.clock(), tag)
+        return Entry.create(body, content_type, self.clock(), tag, key)
 
     def _stale_or_raise(self, key: str, error: ApiError, allow_stale: bool) -> Outcome:
         """Serve the expired entry in place of a Looker failure, unless the caller demanded a fresh answer."""

@@ -32,6 +32,7 @@ from app.errors import ApiError, problem_answer
 from app.logs import log_request, request_id
 from app.security.identity import PUBLIC_ENDPOINTS, identify, identity_key
 from app.security.limits import UNLIMITED
+from app.security.people import looker_user
 from app.services import Services
 
 from .cors import Cors
@@ -101,9 +102,11 @@ class FrontDoor:
         """Identify the caller and count their rate limit; return the refusal, if any."""
         parts = self.parts
         try:
-            state.identity = identify(
+            caller = identify(
                 parts.settings, parts.verifier, environ.get("HTTP_AUTHORIZATION", ""), environ.get("HTTP_X_API_KEY", "")
             )
+            state.identity = caller.identity
+            state.user = looker_user(parts.settings, caller)  # per-user data: who this caller is in Looker
         except ApiError as refusal:
             return refusal
         if endpoint in UNLIMITED:

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.security.people import LookerUser
 
 KEY = "looker_proxy.request"  # the WSGI environ key the state travels under into Flask
 ANONYMOUS = ("anonymous", "anonymous")
@@ -16,9 +20,9 @@ class RequestState:
     started: float
     request_id: str
     identity: tuple[str, str] = ANONYMOUS  # (kind, name): kind is key, jwt or anonymous
-    claims: dict = field(default_factory=dict)  # the verified JWT's claims (empty for API keys)
     rate: tuple = ()  # X-RateLimit values to send back
     looker_ms: float = 0.0
+    user: LookerUser | None = None  # per-user data: the Looker user this caller acts as (None: the service account)
 
 
 _CURRENT: ContextVar[RequestState | None] = ContextVar("looker_proxy_request", default=None)
@@ -37,6 +41,18 @@ def enter(state: RequestState):
 def leave(token) -> None:
     """Forget the current request's state."""
     _CURRENT.reset(token)
+
+
+def acting_user() -> LookerUser | None:
+    """Return the Looker user the current request acts as (None: the service account)."""
+    state = _CURRENT.get()
+    return state.user if state is not None else None
+
+
+def scope() -> str:
+    """Return the identity every key of the current request carries ("" for the service account's shared data)."""
+    state = _CURRENT.get()
+    return state.user.fingerprint if state is not None and state.user is not None else ""
 
 
 def add_looker_ms(ms: float) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+from typing import NamedTuple
 
 import jwt
 
@@ -48,8 +49,8 @@ class TokenVerifier:
     def enabled(self) -> bool:
         return bool(self.settings.jwt_secret or self.jwks)
 
-    def subject(self, token: str) -> str:
-        """Return the token's `sub`, or raise 401 with a reason that tells an attacker nothing useful."""
+    def claims(self, token: str) -> dict:
+        """Return the verified claims (with a `sub`), or raise 401 with a reason that tells an attacker nothing."""
         options = {
             "require": ["exp", "sub"]
             + (["aud"] if self.settings.jwt_audience else [])
@@ -77,7 +78,7 @@ class TokenVerifier:
         subject = claims.get("sub")
         if not isinstance(subject, str) or not subject:
             raise ApiError(401, "The token is not valid.")
-        return subject
+        return claims
 
 
 def _presented(authorization: str, api_key: str) -> str | None:
@@ -91,29 +92,45 @@ def _looks_like_jwt(token: str) -> bool:
     return token.count(".") == 2 and token.startswith("eyJ")
 
 
-def identify(settings: Settings, verifier: TokenVerifier, authorization: str, api_key: str) -> tuple[str, str]:
-    """Return how the caller proved who they are ("key", "jwt" or "anonymous") and their name, or raise 401.
+class Caller(NamedTuple):
+    """Who is calling: how they proved it (key, jwt or anonymous), their name, and a token's claims."""
+
+    kind: str
+    name: str  # the API key's label; for a JWT `<iss>|<sub>`, or `<sub>` when it has no issuer
+    claims: dict
+
+    @property
+    def identity(self) -> tuple[str, str]:
+        return self.kind, self.name
+
+
+def identify(settings: Settings, verifier: TokenVerifier, authorization: str, api_key: str) -> Caller:
+    """Return who the caller is, or raise 401.
 
     Takes the Authorization and X-API-Key header values (empty when absent). The kind keeps the two
-    namespaces apart: a token whose `sub` is "admin" is not the `admin` API key.
+    namespaces apart: a token whose `sub` is "admin" is not the `admin` API key, and a JWT's name carries
+    its issuer, so two issuers' subjects never meet.
     """
     presented = _presented(authorization, api_key)
     if presented is None:
         if settings.allow_anonymous:
-            return "anonymous", "anonymous"
+            return Caller("anonymous", "anonymous", {})
         raise ApiError(
             401,
             "Send an API key as 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
             + (", or a signed token as 'Authorization: Bearer <jwt>'." if verifier.enabled else "."),
         )
     if verifier.enabled and _looks_like_jwt(presented):
-        return "jwt", verifier.subject(presented)
+        claims = verifier.claims(presented)
+        issuer = claims.get("iss")
+        name = f"{issuer}|{claims['sub']}" if isinstance(issuer, str) and issuer else claims["sub"]
+        return Caller("jwt", name, claims)
     match = None
     for label, key in settings.api_keys:  # look at every key so timing does not reveal which one nearly matched
         if hmac.compare_digest(presented.encode(), key.reveal().encode()):
             match = label
     if match:
-        return "key", match
+        return Caller("key", match, {})
     raise ApiError(401, "The credentials are not valid.")
 
 
@@ -124,7 +141,10 @@ def caller() -> str:
 
 
 def identity_key(kind: str, name: str) -> str:
-    """Return a caller's name qualified by how they authenticated, for limits and anything shared."""
+    """Return a caller's name qualified by how they authenticated: `key:<label>`, `jwt:<iss>|<sub>`.
+
+    It keys limits and everything kept per caller, and it is the caller's Looker `external_user_id`.
+    """
     return f"{kind}:{name}"
 
 
