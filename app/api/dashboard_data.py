@@ -90,6 +90,7 @@ def _run_tiles(tiles: list[dict], values: dict[str, str]) -> list:
                 f"tile '{tile['title']}'",
                 lambda sdk, options: sdk.run_inline_query("json", body, transport_options=options),
                 subject=key,
+                fmt="json",
             )
             return looker_result(result, "json")
 

@@ -46,6 +46,7 @@ def run_look(look_id: int):
                 transport_options=options,
             ),
             subject=key,
+            fmt=params.format,
         )
         return looker_result(body, params.format)
 
