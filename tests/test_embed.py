@@ -64,7 +64,7 @@ def test_the_caller_is_the_embed_user_and_the_server_sets_the_rest(make_app):
         EMBED_MODELS="thelook", EMBED_PERMISSIONS="access_data,see_looks", EMBED_SESSION_LENGTH="600"
     ).test_client()
     params = _params(web.post("/api/embed/looks/1", headers=H).json["url"])
-    assert params["external_user_id"] == '"web"' and params["models"] == '["thelook"]'
+    assert params["external_user_id"] == '"key:web"' and params["models"] == '["thelook"]'
     assert params["permissions"] == '["access_data","see_looks"]' and params["session_length"] == "600"
 
 
@@ -97,7 +97,7 @@ def test_issuing_is_logged_without_the_url(make_app, caplog):
     web = make_app(EMBED_MODELS="thelook").test_client()
     url = web.post("/api/embed/dashboards/1", headers=H).json["url"]
     records = [r for r in caplog.records if r.name == "looker_proxy.embed"]
-    assert records and records[0].caller == "web" and records[0].target == "dashboard 1"
+    assert records and records[0].caller == "key:web" and records[0].target == "dashboard 1"
     assert _params(url)["signature"] not in caplog.text and "nonce" not in caplog.text
 
 
@@ -134,3 +134,40 @@ def test_signed_urls_carry_time_and_a_fresh_nonce():
         )
     )
     assert first["nonce"] != second["nonce"] and abs(int(first["time"]) - time.time()) < 5
+
+
+def _token(**claims) -> str:
+    import jwt
+
+    body = {"exp": int(time.time()) + 300, **claims}
+    return jwt.encode(body, "jwt-secret-0123456789-0123456789-abcdef", algorithm="HS256")
+
+
+@pytest.mark.parametrize(
+    ("credentials", "external_user_id"),
+    [
+        ({"X-API-Key": API_KEY}, "key:web"),
+        ({"Authorization": "Bearer " + _token(sub="web", iss="idp")}, "jwt:idp|web"),
+        ({"Authorization": "Bearer " + _token(sub="web")}, "jwt:web"),
+        (
+            {"Authorization": "Bearer " + _token(sub="admin", iss="https://login.example.com/")},
+            "jwt:https://login.example.com/|admin",
+        ),
+    ],
+)
+def test_embed_users_are_named_by_kind_so_a_token_never_becomes_an_api_key(make_app, credentials, external_user_id):
+    web = make_app(
+        EMBED_MODELS="thelook",
+        JWT_SECRET="jwt-secret-0123456789-0123456789-abcdef",
+        LOOKER_EMBED_SECRET=DEFAULT_EMBED_SECRET,
+        LOOKER_EMBED_HOST="https://looker.example.com",
+    ).test_client()
+    reply = web.post("/api/embed/dashboards/1", headers=credentials)
+    assert reply.status_code == 200, reply.data
+    assert _params(reply.json["url"])["external_user_id"] == f'"{external_user_id}"'
+
+
+def test_external_user_id_is_built_in_one_place():
+    from app.security.identity import external_user_id
+
+    assert external_user_id("key", "admin") != external_user_id("jwt", "admin") == "jwt:admin"

@@ -80,10 +80,10 @@ def test_small_clock_skew_is_tolerated(jwt_app):
     )
 
 
-def test_the_jwt_subject_is_the_caller(jwt_app, caplog):
+def test_the_jwt_issuer_and_subject_are_the_caller(jwt_app, caplog):
     caplog.set_level(logging.INFO, logger="looker_proxy.access")
     jwt_app.test_client().post("/api/query", json=QUERY, headers={"Authorization": f"Bearer {hs256()}"})
-    assert [r.fields["caller"] for r in caplog.records if r.name == "looker_proxy.access"] == ["alice@example.com"]
+    assert [r.fields["caller"] for r in caplog.records if r.name == "looker_proxy.access"] == ["idp|alice@example.com"]
 
 
 class Jwks:

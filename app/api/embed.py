@@ -15,7 +15,7 @@ from ..looker.embed import signed_embed_url
 from ..names import LOOKML_NAME
 from ..schemas import EmbedRequestBody
 from ..security.governance import require_model
-from ..security.identity import caller
+from ..security.identity import caller_external_user_id
 from ..services import services
 from ..validation import json_body, parse
 
@@ -36,7 +36,7 @@ def _issue(target: str, kind: str, ident: str) -> Response:
         raise ApiError(403, "Embedding is not enabled here: set EMBED_MODELS (or ALLOWED_MODELS) on the service.")
     filters = _filters()
     path = target + ("?" + urlencode(filters) if filters else "")
-    user = caller()
+    user = caller_external_user_id()
     if settings.looker_embed_secret:
         url = signed_embed_url(
             settings.looker_embed_secret.reveal(),

@@ -47,7 +47,11 @@ class TokenVerifier:
         return bool(self.settings.jwt_secret or self.jwks)
 
     def subject(self, token: str) -> str:
-        """Return the token's `sub`, or raise 401 with a reason that tells an attacker nothing useful."""
+        """Return who the token names, `<iss>|<sub>` (`<sub>` without an issuer), or raise 401.
+
+        The issuer is part of the name so that two issuers' users of the same `sub` stay apart; the 401's
+        reason tells an attacker nothing useful.
+        """
         options = {
             "require": ["exp", "sub"]
             + (["aud"] if self.settings.jwt_audience else [])
@@ -72,10 +76,10 @@ class TokenVerifier:
         except (jwt.PyJWTError, ValueError) as exc:
             log.info("token refused", extra={"event": "jwt_refused", "reason": type(exc).__name__})
             raise ApiError(401, "The token is not valid.") from None
-        subject = claims.get("sub")
-        if not isinstance(subject, str) or not subject:
+        subject, issuer = claims.get("sub"), claims.get("iss")
+        if not isinstance(subject, str) or not subject or not isinstance(issuer, str | None):
             raise ApiError(401, "The token is not valid.")
-        return subject
+        return f"{issuer}|{subject}" if issuer else subject
 
 
 def _presented(authorization: str, api_key: str) -> str | None:
@@ -116,7 +120,7 @@ def identify(settings: Settings, verifier: TokenVerifier, authorization: str, ap
 
 
 def caller() -> str:
-    """Return the authenticated caller's name: the API key label or the JWT subject."""
+    """Return the authenticated caller's name: the API key label or the JWT's `<iss>|<sub>` (or `<sub>`)."""
     return g.get("caller", "anonymous")
 
 
@@ -128,6 +132,19 @@ def identity_key(kind: str, name: str) -> str:
 def caller_key() -> str:
     """Return the current caller's identity_key."""
     return identity_key(g.get("caller_kind", "anonymous"), caller())
+
+
+def external_user_id(kind: str, name: str) -> str:
+    """Return the Looker embed user id of an identity: `key:<label>`, `jwt:<iss>|<sub>` or `jwt:<sub>`.
+
+    The kind comes first so a token whose `sub` is `web` never becomes the embed user of the API key `web`.
+    """
+    return identity_key(kind, name)
+
+
+def caller_external_user_id() -> str:
+    """Return the current caller's Looker embed user id (see external_user_id)."""
+    return external_user_id(g.get("caller_kind", "anonymous"), caller())
 
 
 def is_admin() -> bool:
