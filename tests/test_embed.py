@@ -171,3 +171,34 @@ def test_external_user_id_is_built_in_one_place():
     from app.security.identity import external_user_id
 
     assert external_user_id("key", "admin") != external_user_id("jwt", "admin") == "jwt:admin"
+
+
+@pytest.mark.parametrize(
+    ("env", "path", "status"),
+    [
+        ({"ALLOWED_MODELS": "thelook"}, "/api/embed/looks/5", 403),  # a finance Look
+        ({"EMBED_MODELS": "thelook"}, "/api/embed/looks/5", 403),  # not a model embed users may see
+        ({"ALLOWED_MODELS": "thelook"}, "/api/embed/looks/999", 404),
+        ({"ALLOWED_MODELS": "thelook"}, "/api/embed/dashboards/999", 404),
+        ({"ALLOWED_MODELS": "thelook"}, "/api/embed/explores/thelook/nope", 404),
+        ({"ALLOWED_MODELS": "thelook"}, "/api/embed/explores/finance/revenue", 403),
+    ],
+)
+def test_the_target_must_exist_and_use_allowed_models_before_anything_is_signed(make_app, emulator, env, path, status):
+    web = make_app(**env).test_client()
+    problem(web.post(path, headers=H), status, "forbidden" if status == 403 else "not_found")
+    assert calls(emulator, "create_sso_embed_url") == 0
+
+
+@pytest.mark.parametrize(
+    ("path", "operation"),
+    [
+        ("/api/embed/looks/1", "look"),
+        ("/api/embed/dashboards/1", "dashboard"),
+        ("/api/embed/explores/thelook/orders", "lookml_model_explore"),
+    ],
+)
+def test_the_target_is_checked_once_then_remembered(make_app, emulator, path, operation):
+    web = make_app(ALLOWED_MODELS="thelook").test_client()
+    assert [web.post(path, headers=H).status_code for _ in range(2)] == [200, 200]
+    assert calls(emulator, operation) == 1 and calls(emulator, "create_sso_embed_url") == 2

@@ -5,25 +5,15 @@ from __future__ import annotations
 from flask import Blueprint
 
 from ..cache.http import serve_cached
-from ..cache.keys import LOOKS_TAG, META_TAG, cache_key
+from ..cache.keys import LOOKS_TAG, cache_key
 from ..looker.results import looker_result
 from ..schemas import LookParams
 from ..security.governance import require_model
 from ..services import services
 from ..validation import query_args
+from .content import look_model
 
 bp = Blueprint("looks", __name__, url_prefix="/api/looks")
-
-
-def look_model(look_id: int) -> str:
-    """Return the model a Look's query uses (remembered briefly in the metadata cache)."""
-    parts = services()
-
-    def fetch():
-        look = parts.looker.call(f"Look {look_id}", lambda sdk: sdk.look(str(look_id), fields="query(model)"))
-        return (look.query.model if look.query else "").encode(), "text/plain"
-
-    return parts.meta_cache.lookup(cache_key("look-model", look=look_id), fetch, META_TAG).entry.body.decode()
 
 
 @bp.get("/<int(max=9007199254740991):look_id>")
