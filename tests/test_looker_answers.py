@@ -126,3 +126,36 @@ def test_a_hit_does_not_check_the_body_again(client, monkeypatch):
     client.post("/api/query", json=QUERY)
     hit = client.post("/api/query", json=QUERY)
     assert hit.headers["X-Cache"] == "HIT" and checked == ["json"]
+
+
+@pytest.mark.parametrize(
+    ("looker_path", "answer", "method", "path"),
+    [
+        ("/dashboards/1", {"json": {}}, "GET", "/api/dashboards/1"),
+        ("/dashboards/1", {"json": []}, "GET", "/api/dashboards/1"),
+        ("/dashboards/1", {"json": None}, "GET", "/api/dashboards/1"),
+        ("/dashboards/1", {"body": b"", "content_type": "application/json"}, "GET", "/api/dashboards/1"),
+        ("/dashboards/1", {"json": {}}, "GET", "/api/dashboards/1/data"),
+        (
+            "/lookml_models/thelook/explores/orders",
+            {"json": {"name": "orders"}},
+            "GET",
+            "/api/models/thelook/explores/orders",
+        ),
+        ("/looks/1", {"json": {}}, "POST", "/api/embed/looks/1"),
+        ("/dashboards/1", {"json": {}}, "POST", "/api/embed/dashboards/1"),
+    ],
+)
+def test_a_200_without_the_object_asked_for_is_502_not_an_empty_answer(looker_path, answer, method, path):
+    import responses
+
+    from app import create_app
+
+    from .test_looker_client import API, TOKEN, settings
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mocked:
+        mocked.add(responses.POST, f"{API}/login", json=TOKEN)
+        mocked.add(responses.GET, f"{API}{looker_path}", **answer)
+        web = create_app(settings(EMBED_MODELS="thelook")).test_client()
+        problem(web.open(path, method=method), 502, "looker_error")
+        assert not any(call.request.url.endswith("/embed/sso_url") for call in mocked.calls)

@@ -11,6 +11,7 @@ import orjson
 
 from ..cache.keys import META_TAG, cache_key
 from ..looker.dashboards import element_query
+from ..looker.errors import sent
 from ..services import services
 
 DASHBOARD_MODELS = "id,dashboard_elements(query(model),result_maker(query(model)),look(query(model)))"
@@ -22,7 +23,7 @@ def look_model(look_id: int) -> str:
 
     def fetch():
         look = parts.looker.call(f"Look {look_id}", lambda sdk: sdk.look(str(look_id), fields="query(model)"))
-        return (look.query.model if look.query else "").encode(), "text/plain"
+        return sent(sent(look, "query").query, "model").model.encode(), "text/plain"
 
     return parts.meta_cache.lookup(cache_key("look-model", look=look_id), fetch, META_TAG).entry.body.decode()
 
@@ -35,6 +36,7 @@ def dashboard_models(dashboard_id: str) -> list[str]:
         board = parts.looker.call(
             f"dashboard {dashboard_id}", lambda sdk: sdk.dashboard(dashboard_id, fields=DASHBOARD_MODELS)
         )
+        sent(board, "id")
         queries = (element_query(element) for element in board.dashboard_elements or [])
         return orjson.dumps(sorted({query.model for query in queries if query is not None and query.model})), "json"
 
@@ -49,6 +51,6 @@ def require_explore(model: str, explore: str) -> None:
     def fetch():
         what = f"explore '{model}/{explore}'"
         found = parts.looker.call(what, lambda sdk: sdk.lookml_model_explore(model, explore, fields="name"))
-        return (found.name or "").encode(), "text/plain"
+        return sent(found, "name").name.encode(), "text/plain"
 
     parts.meta_cache.lookup(cache_key("explore-exists", model=model, explore=explore), fetch, META_TAG)

@@ -10,6 +10,7 @@ from flask import Blueprint, Response, current_app, request
 from ..cache.keys import META_TAG, cache_key, model_tag, query_key
 from ..errors import ApiError, invalid, problem_body
 from ..looker.dashboards import checked_id, element_query, element_type
+from ..looker.errors import sent
 from ..looker.results import looker_result
 from ..schemas import write_query
 from ..security.governance import require_model
@@ -21,7 +22,7 @@ MAX_PARALLEL_TILES = 6
 
 def _plan(dashboard_id: str) -> dict:
     """Reduce Looker's dashboard to what running it needs: tiles, their queries and listeners, filters."""
-    board = services().looker.call(f"dashboard {dashboard_id}", lambda sdk: sdk.dashboard(dashboard_id))
+    board = sent(services().looker.call(f"dashboard {dashboard_id}", lambda sdk: sdk.dashboard(dashboard_id)), "id")
     tiles = []
     for element in board.dashboard_elements or []:
         query = element_query(element)
