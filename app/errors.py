@@ -8,6 +8,7 @@
 413 payload_too_large       body over 64 KiB
 415 unsupported_media_type  a body that is not JSON where JSON is expected
 422 looker_validation       Looker rejected the query; its messages in `errors`
+422 looker_query_failed     Looker ran the query and the database failed it (200 with `looker_error`); never cached
 429 rate_limited            with Retry-After
 500 internal_error          a bug of ours; logged with its traceback, never shown
 502 looker_error            Looker answered 5xx or garbage, or refused the service account's credentials
@@ -38,6 +39,8 @@ CODES = {
     503: "looker_unavailable",
     504: "looker_timeout",
 }
+QUERY_FAILED = "looker_query_failed"
+MORE_CODES = {422: {QUERY_FAILED: "the database failed the query Looker ran"}}  # besides each status's own code
 TITLES = {
     400: "Invalid request",
     401: "Unauthorized",

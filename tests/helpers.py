@@ -86,6 +86,17 @@ def logged_lines(caplog) -> str:
     return "\n".join(formatter.format(record) for record in caplog.records)
 
 
+def wait_complete(client, task_id, seconds=10):
+    """Poll a query task until its results are no longer 202; fail the test past `seconds`."""
+    deadline = time.monotonic() + seconds
+    while True:
+        reply = client.get(f"/api/query_tasks/{task_id}/results")
+        if reply.status_code != 202:
+            return reply
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+
+
 def wait_until(condition, seconds: float = 10.0) -> None:
     """Wait for a condition another thread or process makes true; fail the test if it never does."""
     deadline = time.monotonic() + seconds

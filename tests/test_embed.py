@@ -63,7 +63,7 @@ def test_the_caller_is_the_embed_user_and_the_server_sets_the_rest(make_app):
         EMBED_MODELS="thelook", EMBED_PERMISSIONS="access_data,see_looks", EMBED_SESSION_LENGTH="600"
     ).test_client()
     params = _params(web.post("/api/embed/looks/1", headers=H).json["url"])
-    assert params["external_user_id"] == '"web"' and params["models"] == '["thelook"]'
+    assert params["external_user_id"] == '"key:web"' and params["models"] == '["thelook"]'
     assert params["permissions"] == '["access_data","see_looks"]' and params["session_length"] == "600"
 
 
@@ -96,7 +96,7 @@ def test_issuing_is_logged_without_the_url(make_app, caplog):
     web = make_app(EMBED_MODELS="thelook").test_client()
     url = web.post("/api/embed/dashboards/1", headers=H).json["url"]
     records = [r for r in caplog.records if r.name == "looker_proxy.embed"]
-    assert records and records[0].caller == "web" and records[0].target == "dashboard 1"
+    assert records and records[0].caller == "key:web" and records[0].target == "dashboard 1"
     lines = logged_lines(caplog)
     assert _params(url)["signature"] not in lines and "nonce" not in lines
 
@@ -134,3 +134,71 @@ def test_signed_urls_carry_time_and_a_fresh_nonce():
         )
     )
     assert first["nonce"] != second["nonce"] and abs(int(first["time"]) - time.time()) < 5
+
+
+def _token(**claims) -> str:
+    import jwt
+
+    body = {"exp": int(time.time()) + 300, **claims}
+    return jwt.encode(body, "jwt-secret-0123456789-0123456789-abcdef", algorithm="HS256")
+
+
+@pytest.mark.parametrize(
+    ("credentials", "external_user_id"),
+    [
+        ({"X-API-Key": API_KEY}, "key:web"),
+        ({"Authorization": "Bearer " + _token(sub="web", iss="idp")}, "jwt:idp|web"),
+        ({"Authorization": "Bearer " + _token(sub="web")}, "jwt:web"),
+        (
+            {"Authorization": "Bearer " + _token(sub="admin", iss="https://login.example.com/")},
+            "jwt:https://login.example.com/|admin",
+        ),
+    ],
+)
+def test_embed_users_are_named_by_kind_so_a_token_never_becomes_an_api_key(make_app, credentials, external_user_id):
+    web = make_app(
+        EMBED_MODELS="thelook",
+        JWT_SECRET="jwt-secret-0123456789-0123456789-abcdef",
+        LOOKER_EMBED_SECRET=DEFAULT_EMBED_SECRET,
+        LOOKER_EMBED_HOST="https://looker.example.com",
+    ).test_client()
+    reply = web.post("/api/embed/dashboards/1", headers=credentials)
+    assert reply.status_code == 200, reply.data
+    assert _params(reply.json["url"])["external_user_id"] == f'"{external_user_id}"'
+
+
+def test_external_user_id_is_built_in_one_place():
+    from app.security.identity import external_user_id
+
+    assert external_user_id("key", "admin") != external_user_id("jwt", "admin") == "jwt:admin"
+
+
+@pytest.mark.parametrize(
+    ("env", "path", "status"),
+    [
+        ({"ALLOWED_MODELS": "thelook"}, "/api/embed/looks/5", 403),  # a finance Look
+        ({"EMBED_MODELS": "thelook"}, "/api/embed/looks/5", 403),  # not a model embed users may see
+        ({"ALLOWED_MODELS": "thelook"}, "/api/embed/looks/999", 404),
+        ({"ALLOWED_MODELS": "thelook"}, "/api/embed/dashboards/999", 404),
+        ({"ALLOWED_MODELS": "thelook"}, "/api/embed/explores/thelook/nope", 404),
+        ({"ALLOWED_MODELS": "thelook"}, "/api/embed/explores/finance/revenue", 403),
+    ],
+)
+def test_the_target_must_exist_and_use_allowed_models_before_anything_is_signed(make_app, emulator, env, path, status):
+    web = make_app(**env).test_client()
+    problem(web.post(path, headers=H), status, "forbidden" if status == 403 else "not_found")
+    assert calls(emulator, "create_sso_embed_url") == 0
+
+
+@pytest.mark.parametrize(
+    ("path", "operation"),
+    [
+        ("/api/embed/looks/1", "look"),
+        ("/api/embed/dashboards/1", "dashboard"),
+        ("/api/embed/explores/thelook/orders", "lookml_model_explore"),
+    ],
+)
+def test_the_target_is_checked_once_then_remembered(make_app, emulator, path, operation):
+    web = make_app(ALLOWED_MODELS="thelook").test_client()
+    assert [web.post(path, headers=H).status_code for _ in range(2)] == [200, 200]
+    assert calls(emulator, operation) == 1 and calls(emulator, "create_sso_embed_url") == 2

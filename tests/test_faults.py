@@ -10,7 +10,16 @@ from app.config import Settings
 from app.logs import JsonFormatter
 from looker_emulator.state import DEFAULT_CLIENT_SECRET, Fault
 
-from .helpers import ADMIN_KEY, API_KEY, QUERY, calls, emulator_env, logged_lines, problem
+from .helpers import ADMIN_KEY, API_KEY, QUERY, calls, emulator_env, logged_lines, problem, wait_complete
+
+QUERY_FORMATS = ("json", "json_bi", "json_detail", "csv", "txt", "html", "md", "sql")
+LOOK_FORMATS = (*QUERY_FORMATS, "xlsx", "png", "jpg")
+NOT_A_RESULT = {  # what a 200 whose body is not the result asked for becomes
+    "garbage": (502, "looker_error"),
+    "html": (502, "looker_error"),
+    "looker_error": (422, "looker_query_failed"),
+}
+UNDETECTED = {("jpg", "looker_error"), ("png", "looker_error")}  # a database error drawn into a valid image
 
 
 @pytest.mark.parametrize(
@@ -111,3 +120,65 @@ def test_each_request_logs_one_structured_line(client, caplog):
     line = orjson.loads(JsonFormatter().format(records[0]))
     assert line["method"] == "POST" and line["path"] == "/api/query" and line["status"] == 200
     assert line["request_id"] == "trace-1" and line["caller"] == "web" and line["looker_ms"] > 0
+
+
+CACHED_ROUTES = [
+    *[("run_inline_query", f"query {fmt}", "POST", f"/api/query?format={fmt}", fmt) for fmt in QUERY_FORMATS],
+    *[("run_look", f"Look {fmt}", "GET", f"/api/looks/1?format={fmt}", fmt) for fmt in LOOK_FORMATS],
+]
+ROUTE_IDS = [route[1] for route in CACHED_ROUTES]
+
+
+@pytest.mark.parametrize("body", list(NOT_A_RESULT))
+@pytest.mark.parametrize(("operation", "name", "method", "path", "fmt"), CACHED_ROUTES, ids=ROUTE_IDS)
+def test_a_200_that_is_not_the_result_is_an_error_and_never_stored(
+    client, emulator, body, operation, name, method, path, fmt
+):
+    def send():
+        return client.open(path, method=method, json=QUERY if method == "POST" else None)
+
+    emulator.state.faults.append(Fault(operation=operation, status=200, body=body, times=1))
+    first = send()
+    if (fmt, body) in UNDETECTED:
+        assert first.status_code == 200 and first.content_type.startswith("image/")
+        return
+    status, code = NOT_A_RESULT[body]
+    problem(first, status, code)
+    if body == "looker_error":
+        assert "SQL Error" in first.get_json()["detail"]
+    again = send()
+    assert (again.status_code, again.headers["X-Cache"]) == (200, "MISS") and calls(emulator, operation) == 2
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+@pytest.mark.parametrize("body", list(NOT_A_RESULT))
+def test_a_task_result_that_is_not_the_result_is_an_error_and_never_stored(client, emulator, body, fmt):
+    task_id = client.post(f"/api/query_tasks?format={fmt}", json=QUERY).get_json()["id"]
+    emulator.state.faults.append(Fault(operation="query_task_results", status=200, body=body, times=1))
+    problem(wait_complete(client, task_id), *NOT_A_RESULT[body])
+    good = wait_complete(client, task_id)  # nothing was stored: Looker is asked again
+    assert (good.status_code, good.headers["X-Cache"]) == (200, "MISS")
+    assert calls(emulator, "query_task_results") == 2
+
+
+@pytest.mark.parametrize("body", list(NOT_A_RESULT))
+def test_a_tile_that_is_not_the_result_carries_its_own_error(client, emulator, body):
+    emulator.state.faults.append(Fault(operation="run_inline_query", status=200, body=body, times=1))
+    reply = client.get("/api/dashboards/1/data")
+    assert reply.status_code == 200
+    elements = reply.get_json()["elements"]
+    failed = [e for e in elements if "error" in e]
+    assert len(failed) == 1 and len([e for e in elements if "data" in e]) == len(elements) - 1
+    status, code = NOT_A_RESULT[body]
+    assert (failed[0]["error"]["status"], failed[0]["error"]["code"]) == (status, code)
+    again = client.get("/api/dashboards/1/data").get_json()["elements"]
+    assert all("data" in e for e in again) and calls(emulator, "run_inline_query") == len(elements) + 1
+
+
+@pytest.mark.parametrize("body", list(NOT_A_RESULT))
+def test_a_metric_whose_answer_is_not_the_result_is_an_error_and_never_stored(client, emulator, body):
+    path = "/api/metrics/orders?from=2025-01-01&to=2025-01-31"
+    emulator.state.faults.append(Fault(operation="run_inline_query", status=200, body=body, times=1))
+    problem(client.get(path), *NOT_A_RESULT[body])
+    again = client.get(path)
+    assert (again.status_code, again.headers["X-Cache"]) == (200, "MISS") and len(again.get_json()["points"]) == 31

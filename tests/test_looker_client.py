@@ -1,5 +1,6 @@
 """The Looker client over mocked HTTP: real SDK, every failure mapped by its real status."""
 
+import io
 import threading
 
 import pytest
@@ -210,6 +211,15 @@ def test_sixteen_threads_share_one_login_and_send_json(mocked, client):
     assert {c.request.headers["Content-Type"] for c in query_calls} == {"application/json"}
 
 
+def workbook() -> bytes:
+    from openpyxl import Workbook
+
+    book, buffer = Workbook(), io.BytesIO()
+    book.active.append(["A"])
+    book.save(buffer)
+    return buffer.getvalue()
+
+
 def test_service_passes_looker_bytes_and_content_types_through(mocked):
     app = create_app(settings())
     web = app.test_client()
@@ -228,14 +238,14 @@ def test_service_passes_looker_bytes_and_content_types_through(mocked):
             responses.POST,
             f"{API}/queries/run/{fmt}",
             body=raw,
-            content_type="text/plain; charset=utf-8" if fmt != "json" else "application/json",
+            content_type=content_type.split(";")[0],  # Looker's own label, with or without a charset
         )
         reply = web.post(f"/api/query?format={fmt}", json=QUERY)
         assert (reply.status_code, reply.content_type, reply.data) == (200, content_type, raw), fmt
     binary = {
-        "png": ("image/png", b"\x89PNG\r\n"),
-        "jpg": ("image/jpeg", b"\xff\xd8\xff"),
-        "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b"PK\x03\x04"),
+        "png": ("image/png", b"\x89PNG\r\n\x1a\n...\x00\x00\x00\x00IEND\xaeB`\x82"),
+        "jpg": ("image/jpeg", b"\xff\xd8\xff\xe0...\xff\xd9"),
+        "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", workbook()),
     }
     for fmt, (content_type, raw) in binary.items():
         mocked.add(responses.GET, f"{API}/looks/7/run/{fmt}", body=raw, content_type=content_type)

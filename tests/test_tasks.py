@@ -6,17 +6,7 @@ import pytest
 
 from looker_emulator.state import Fault
 
-from .helpers import API_KEY, QUERY, calls, problem
-
-
-def wait_complete(client, task_id, seconds=10):
-    deadline = time.monotonic() + seconds
-    while True:
-        reply = client.get(f"/api/query_tasks/{task_id}/results")
-        if reply.status_code != 202:
-            return reply
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+from .helpers import ADMIN_KEY, API_KEY, QUERY, calls, problem, wait_complete
 
 
 def test_a_slow_query_runs_without_any_request_waiting(client, emulator):
@@ -82,3 +72,52 @@ def test_a_failed_query_reports_lookers_problem(client, emulator):
 def test_task_bodies_are_validated_like_queries(client, emulator):
     problem(client.post("/api/query_tasks", json={**QUERY, "limit": 0}), 400, "invalid_request")
     assert calls(emulator, "create_query_task") == 0
+
+
+def _jwt(sub: str) -> str:
+    import jwt
+
+    claims = {"sub": sub, "exp": int(time.time()) + 300}
+    return jwt.encode(claims, "jwt-secret-0123456789-0123456789-abcdef", algorithm="HS256")
+
+
+@pytest.mark.parametrize(
+    "intruder",
+    [
+        {"X-API-Key": ADMIN_KEY},  # another API key, even the admin
+        {"Authorization": "Bearer " + _jwt("web")},  # a token whose sub is the owner's key label
+    ],
+)
+def test_another_caller_gets_404_for_a_task_id(make_app, emulator, intruder):
+    app = make_app(JWT_SECRET="jwt-secret-0123456789-0123456789-abcdef")
+    owner, other = app.test_client(), app.test_client()
+    owner.environ_base["HTTP_X_API_KEY"] = API_KEY
+    task_id = owner.post("/api/query_tasks", json=QUERY).json["id"]
+    for method, path in [
+        ("GET", f"/api/query_tasks/{task_id}"),
+        ("GET", f"/api/query_tasks/{task_id}/results"),
+        ("DELETE", f"/api/query_tasks/{task_id}"),
+    ]:
+        problem(other.open(path, method=method, headers=intruder), 404, "not_found")
+    assert calls(emulator, "kill_query") == 0 and calls(emulator, "query_task") == 0
+    assert wait_complete(owner, task_id).status_code == 200
+
+
+def test_a_task_id_reveals_nothing_it_carries(client, emulator):
+    import base64
+    import zlib
+
+    task_id = client.post("/api/query_tasks", json=QUERY).json["id"]
+    looker_task = next(iter(emulator.state.tasks))
+    decoded = b""
+    for part in task_id.split("."):
+        raw = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+        try:
+            raw += zlib.decompress(raw)  # a signed-only id may be compressed, which hides nothing
+        except zlib.error:
+            pass
+        decoded += raw
+    for secret in (b"thelook", b"orders", looker_task.encode(), b"web"):
+        assert secret not in decoded and secret.decode() not in task_id
+    tampered = task_id[:-2] + ("A" if task_id[-2] != "A" else "B") + task_id[-1]
+    problem(client.get(f"/api/query_tasks/{tampered}"), 404, "not_found")

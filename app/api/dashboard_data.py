@@ -14,6 +14,7 @@ from ..cache.http import CachedAnswer, wants_refresh
 from ..cache.keys import META_TAG, cache_key, model_tag, query_key
 from ..errors import ApiError, invalid, problem_body
 from ..looker.dashboards import checked_id, element_query, element_type
+from ..looker.errors import sent
 from ..looker.results import looker_result
 from ..schemas import write_query
 from ..security.governance import require_model
@@ -27,7 +28,7 @@ ASSEMBLED_HEADERS = {"Content-Type": "application/json", "Cache-Control": "priva
 
 def _plan(dashboard_id: str) -> dict:
     """Reduce Looker's dashboard to what running it needs: tiles, their queries and listeners, filters."""
-    board = services().looker.call(f"dashboard {dashboard_id}", lambda sdk: sdk.dashboard(dashboard_id))
+    board = sent(services().looker.call(f"dashboard {dashboard_id}", lambda sdk: sdk.dashboard(dashboard_id)), "id")
     tiles = []
     for element in board.dashboard_elements or []:
         query = element_query(element)
@@ -98,6 +99,7 @@ def _run_tiles(tiles: list[dict], values: dict[str, str]) -> list[tuple[str, Ent
                 f"tile '{tile['title']}'",
                 lambda sdk, options: sdk.run_inline_query("json", body, transport_options=options),
                 subject=key,
+                fmt="json",
             )
             return looker_result(result, "json")
 

@@ -4,6 +4,7 @@ from the server's settings; the request body can only add dashboard filters."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 import orjson
@@ -15,9 +16,10 @@ from ..looker.embed import signed_embed_url
 from ..names import LOOKML_NAME
 from ..schemas import EmbedRequestBody
 from ..security.governance import require_model
-from ..security.identity import caller
+from ..security.identity import caller_external_user_id
 from ..services import services
 from ..validation import json_body, parse
+from .content import dashboard_models, look_model, require_explore
 
 bp = Blueprint("embed", __name__, url_prefix="/api/embed")
 log = logging.getLogger("looker_proxy.embed")
@@ -29,14 +31,24 @@ def _filters() -> dict[str, str]:
     return parse(EmbedRequestBody, json_body()).filters
 
 
-def _issue(target: str, kind: str, ident: str) -> Response:
+def _embeddable(target_models: Callable[[], list[str]], models: list[str]) -> None:
+    """Raise 404 for a target Looker does not have, 403 when it uses a model embed users may not see."""
+    settings = services().settings
+    for model in target_models():
+        require_model(model, settings)
+        if model not in models:
+            raise ApiError(403, f"Model '{model}' is not among the models embed users may see (EMBED_MODELS).")
+
+
+def _issue(target: str, kind: str, ident: str, target_models: Callable[[], list[str]]) -> Response:
     settings = services().settings
     models = list(settings.embed_models or settings.allowed_models)
     if not models:
         raise ApiError(403, "Embedding is not enabled here: set EMBED_MODELS (or ALLOWED_MODELS) on the service.")
     filters = _filters()
+    _embeddable(target_models, models)  # before signing: a URL for nothing, or for a forbidden model, is never made
     path = target + ("?" + urlencode(filters) if filters else "")
-    user = caller()
+    user = caller_external_user_id()
     if settings.looker_embed_secret:
         url = signed_embed_url(
             settings.looker_embed_secret.reveal(),
@@ -73,13 +85,15 @@ def _issue(target: str, kind: str, ident: str) -> Response:
 def embed_dashboard(dashboard_id: str):
     """Issue a signed URL that opens a dashboard for the caller."""
     dashboard_id = checked_id(dashboard_id)
-    return _issue(f"/embed/dashboards/{dashboard_id}", "dashboard", dashboard_id)
+    return _issue(
+        f"/embed/dashboards/{dashboard_id}", "dashboard", dashboard_id, lambda: dashboard_models(dashboard_id)
+    )
 
 
 @bp.post("/looks/<int(max=9007199254740991):look_id>")
 def embed_look(look_id: int):
     """Issue a signed URL that opens a Look for the caller."""
-    return _issue(f"/embed/looks/{look_id}", "Look", str(look_id))
+    return _issue(f"/embed/looks/{look_id}", "Look", str(look_id), lambda: [look_model(look_id)])
 
 
 @bp.post("/explores/<model>/<explore>")
@@ -88,4 +102,9 @@ def embed_explore(model: str, explore: str):
     if not (LOOKML_NAME.fullmatch(model) and LOOKML_NAME.fullmatch(explore)):
         raise ApiError(404, "There is no such explore.")
     require_model(model, services().settings)
-    return _issue(f"/embed/explore/{model}/{explore}", "explore", f"{model}/{explore}")
+
+    def target_models() -> list[str]:
+        require_explore(model, explore)
+        return [model]
+
+    return _issue(f"/embed/explore/{model}/{explore}", "explore", f"{model}/{explore}", target_models)

@@ -5,30 +5,15 @@ from __future__ import annotations
 from flask import Blueprint, request
 
 from ..cache.http import CachedAnswer, fresh_answer, serve_cached
-from ..cache.keys import LOOKS_TAG, META_TAG, cache_key
+from ..cache.keys import LOOKS_TAG, cache_key
 from ..looker.results import looker_result
 from ..schemas import LookParams
 from ..security.governance import model_allowed, require_model
 from ..services import Services, services
 from ..validation import query_args
+from .content import look_model, look_model_key
 
 bp = Blueprint("looks", __name__, url_prefix="/api/looks")
-
-
-def look_model_key(look_id: int) -> str:
-    """Return the metadata-cache key of a Look's model."""
-    return cache_key("look-model", look=look_id)
-
-
-def look_model(look_id: int) -> str:
-    """Return the model a Look's query uses (remembered briefly in the metadata cache)."""
-    parts = services()
-
-    def fetch():
-        look = parts.looker.call(f"Look {look_id}", lambda sdk: sdk.look(str(look_id), fields="query(model)"))
-        return (look.query.model if look.query else "").encode(), "text/plain"
-
-    return parts.meta_cache.lookup(look_model_key(look_id), fetch, META_TAG).entry.body.decode()
 
 
 @bp.get("/<int(max=9007199254740991):look_id>")
@@ -52,6 +37,7 @@ def run_look(look_id: int):
                 transport_options=options,
             ),
             subject=key,
+            fmt=params.format,
         )
         return looker_result(body, params.format)
 

@@ -77,6 +77,7 @@ def get_metric(name: str):
             f"metric '{name}'",
             lambda sdk, options: sdk.run_inline_query("json", body, transport_options=options),
             subject=key,
+            fmt="json",
         )
         return looker_result(result, "json")
 

@@ -8,6 +8,7 @@ from flask import Blueprint
 from ..cache.http import CachedAnswer, fresh_answer, serve_cached
 from ..cache.keys import META_TAG, cache_key
 from ..errors import ApiError
+from ..looker.errors import sent
 from ..names import LOOKML_NAME
 from ..security.governance import model_allowed, require_model
 from ..services import Services, services
@@ -97,7 +98,7 @@ def _describe(model: str, explore: str) -> tuple[bytes, str]:
             names = ", ".join(e["name"] for e in _explores(_model(model))) or "none"
             raise ApiError(404, f"Model '{model}' has no explore '{explore}'. Its explores: {names}.") from None
         raise
-    fields = found.fields
+    fields = sent(found, "name", "fields").fields
     return _json(
         {
             "name": found.name,

@@ -39,6 +39,7 @@ def run_query():
                 transport_options=options,
             ),
             subject=key,
+            fmt=query.format,
         )
         return looker_result(body, query.format)
 

@@ -1,35 +1,28 @@
 """Query task ids and starting a task: shared by POST /api/query_tasks and POST /api/query with respond-async.
 
-A task id is Looker's own task id and the result's cache key, signed (itsdangerous) with a key derived
-from the Looker client secret, so every instance can read it and nobody can forge or alter one.
+A task id holds Looker's own task id and the result's cache key, sealed to the caller who started it
+(security/sealed.py): opaque, unforgeable, readable by every instance, and a 404 for anyone else.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-
 import orjson
 from flask import Response, url_for
-from itsdangerous import BadSignature, URLSafeSerializer
 
-from ..errors import ApiError
 from ..schemas import QueryRequest
+from ..security.sealed import seal, unseal
 from ..services import services
 
+PURPOSE = "query task"
 
-def _signer() -> URLSafeSerializer:
-    secret = services().settings.looker_client_secret.reveal().encode()
-    key = hmac.new(secret, b"looker-proxy query task ids", hashlib.sha256).hexdigest()
-    return URLSafeSerializer(key, salt="query-task")
+
+def _encode(task: dict) -> str:
+    return seal(PURPOSE, task)
 
 
 def decode(task_id: str) -> dict:
-    try:
-        task = _signer().loads(task_id)
-    except BadSignature:
-        raise ApiError(404, "There is no such query task.") from None
-    return task
+    """Return the task an id names, if the current caller started it; else 404."""
+    return unseal(PURPOSE, task_id, "There is no such query task.")
 
 
 def accepted(task_id: str, status: str) -> Response:
@@ -48,7 +41,7 @@ def start_task(query: QueryRequest, key: str) -> Response:
     cache = parts.cache
     task = {"k": key, "f": query.format, "m": query.model, "t": None}
     if cache.fresh(key) is not None:
-        return accepted(_signer().dumps(task), "complete")
+        return accepted(_encode(task), "complete")
     client = parts.looker
     what = f"the query on {query.model}/{query.view}"
     saved = client.call(what, lambda sdk: sdk.create_query(query.looker_body(), fields="id"), subject=key)
@@ -62,4 +55,4 @@ def start_task(query: QueryRequest, key: str) -> Response:
         subject=key,
     )
     task["t"] = started.id
-    return accepted(_signer().dumps(task), started.status or "added")
+    return accepted(_encode(task), started.status or "added")

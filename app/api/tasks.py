@@ -55,7 +55,10 @@ def get_results(task_id: str):
         if task["t"] is None:
             raise ApiError(404, "The query task's result has expired; start it again.")
         body = services().looker.fetch(
-            "query task", lambda sdk, options: sdk.query_task_results(task["t"], transport_options=options)
+            "query task",
+            lambda sdk, options: sdk.query_task_results(task["t"], transport_options=options),
+            subject=task["k"],
+            fmt=task["f"],
         )
         return looker_result(body, task["f"])
 

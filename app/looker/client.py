@@ -25,6 +25,7 @@ from app.errors import ApiError
 
 from .breaker import Breaker, BreakerOpen
 from .errors import from_http, from_network
+from .results import check
 from .transport import RAW, LookerBody, LookerHTTPError, LookerNetworkError, SdkSettings, Transport, WireBody
 
 if TYPE_CHECKING:
@@ -122,12 +123,25 @@ class LookerClient:
             if self.on_call is not None:
                 self.on_call(elapsed * 1000)
 
-    def fetch(self, what: str, run: Callable[[Looker40SDK, Options], Any], subject: str | None = None) -> LookerBody:
-        """Return a result's bytes and Content-Type exactly as Looker sent them: `run(sdk, transport_options)`."""
-        raw = self.call(what, lambda sdk: run(sdk, {RAW: True}), subject, op=operation_of(run))
-        if not isinstance(raw, WireBody):
-            raise ApiError(502, "Looker sent an answer the service could not read.")
-        return LookerBody(bytes(raw), raw.content_type)
+    def fetch(
+        self, what: str, run: Callable[[Looker40SDK, Options], Any], subject: str | None = None, *, fmt: str = ""
+    ) -> LookerBody:
+        """Return a result's bytes and Content-Type exactly as Looker sent them: `run(sdk, transport_options)`.
+
+        With `fmt`, the body must be a result in that format (results.check), checked inside the call so a
+        body that is not one counts as Looker failing and Looker's database error does not.
+        """
+
+        def fetched(sdk: Looker40SDK) -> LookerBody:
+            raw = run(sdk, {RAW: True})
+            if not isinstance(raw, WireBody):
+                raise ApiError(502, "Looker sent an answer the service could not read.")
+            body = LookerBody(bytes(raw), raw.content_type)
+            if fmt:
+                check(body, fmt)
+            return body
+
+        return self.call(what, fetched, subject, op=operation_of(run))
 
     def _count_error(self, status: int) -> None:
         if self.telemetry is not None:

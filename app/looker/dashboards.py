@@ -5,6 +5,8 @@ from __future__ import annotations
 from app.errors import ApiError
 from app.names import DASHBOARD_ID
 
+from .errors import sent
+
 
 def _query(query) -> dict | None:
     if query is None:
@@ -40,6 +42,7 @@ def element_type(element) -> str:
 
 def describe(dashboard) -> dict:
     """Reshape Looker's Dashboard into the contract's dashboard object."""
+    sent(dashboard, "id")
     elements = [
         {
             "id": e.id,

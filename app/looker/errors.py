@@ -14,9 +14,13 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from app.errors import ApiError
 
 from .transport import LookerHTTPError, LookerNetworkError
+
+T = TypeVar("T")
 
 
 def from_http(exc: LookerHTTPError, what: str) -> ApiError:
@@ -49,6 +53,17 @@ def from_http(exc: LookerHTTPError, what: str) -> ApiError:
             headers={"Retry-After": retry if str(retry).isdigit() else "30"},
         )
     return ApiError(502, f"Looker answered with status {exc.status}.")
+
+
+def sent(value: T, *required: str) -> T:
+    """Return Looker's object if every required field is set; a 200 without them (`{}`, `null`) is 502."""
+    if (
+        value is None
+        or isinstance(value, str | bytes | list)
+        or any(getattr(value, f, None) in (None, "") for f in required)
+    ):
+        raise ApiError(502, f"Looker sent an answer without {', '.join(required) or 'content'}.")
+    return value
 
 
 def from_network(exc: LookerNetworkError) -> ApiError:

@@ -7,7 +7,7 @@ from pydantic.json_schema import models_json_schema
 
 from app import schemas as s
 from app.config import Settings
-from app.errors import CODES, TITLES
+from app.errors import CODES, MORE_CODES, TITLES
 
 NAME = {"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_]{0,127}$"}
 TEXT = {"type": "string"}
@@ -26,6 +26,7 @@ LOOK_RESULT = {
     "image/jpeg": {"schema": BINARY},
 }
 ERRORS_EVERYWHERE = (401, 405, 429, 500)
+EVERY_CODE = sorted({*CODES.values(), *(code for more in MORE_CODES.values() for code in more)})
 LOOKER_ERRORS = (403, 404, 422, 502, 503, 504)
 BODY_ERRORS = (400, 413, 415)
 HEADER = {"schema": {"type": "string"}}
@@ -69,7 +70,8 @@ def _operation(
         statuses = [code for code in statuses if code not in (401, 429)]
     responses = dict(ok)
     for status in statuses:
-        answer = {"description": TITLES[status], "content": {"application/problem+json": {"schema": _ref(s.Problem)}}}
+        title = "; ".join([TITLES[status], *(f"`{c}`: {when}" for c, when in MORE_CODES.get(status, {}).items())])
+        answer = {"description": title, "content": {"application/problem+json": {"schema": _ref(s.Problem)}}}
         extra = {
             401: {"WWW-Authenticate": HEADER},
             405: {"Allow": HEADER},
@@ -385,7 +387,7 @@ def build(settings: Settings) -> dict:
             "version": "1.0.0",
             "description": "A JSON API in front of Looker: governed queries, Looks, dashboards, query tasks, "
             "signed embeds and named metrics, cached. Errors are application/problem+json "
-            f"(RFC 9457) with a `code`: {', '.join(sorted(set(CODES.values())))}.",
+            f"(RFC 9457) with a `code`: {', '.join(EVERY_CODE)}.",
         },
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}, {"apiKey": []}],

@@ -75,8 +75,8 @@ class TokenVerifier:
         except (jwt.PyJWTError, ValueError) as exc:
             log.info("token refused", extra={"event": "jwt_refused", "reason": type(exc).__name__})
             raise ApiError(401, "The token is not valid.") from None
-        subject = claims.get("sub")
-        if not isinstance(subject, str) or not subject:
+        subject, issuer = claims.get("sub"), claims.get("iss")
+        if not isinstance(subject, str) or not subject or not isinstance(issuer, str | None):
             raise ApiError(401, "The token is not valid.")
         return claims
 
@@ -152,6 +152,20 @@ def caller_key() -> str:
     """Return the current caller's identity_key."""
     state = current()
     return identity_key(*(state.identity if state is not None else ANONYMOUS))
+
+
+def external_user_id(kind: str, name: str) -> str:
+    """Return the Looker embed user id of an identity: `key:<label>`, `jwt:<iss>|<sub>` or `jwt:<sub>`.
+
+    The kind comes first so a token whose `sub` is `web` never becomes the embed user of the API key `web`.
+    """
+    return identity_key(kind, name)
+
+
+def caller_external_user_id() -> str:
+    """Return the current caller's Looker embed user id (see external_user_id)."""
+    state = current()
+    return external_user_id(*(state.identity if state is not None else ANONYMOUS))
 
 
 def is_admin() -> bool:
