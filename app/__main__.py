@@ -32,11 +32,11 @@ def main(argv: list[str] | None = None) -> int:
         from .looker.check import run_check
 
         return run_check(os.environ)
-    if args.demo:
-        from .demo import start_demo
-
-        start_demo(os.environ)
     try:
+        if args.demo:
+            from .demo import start_demo
+
+            start_demo(os.environ)
         load_settings()
     except ConfigError as exc:
         print(f"looker-proxy: {exc}", file=sys.stderr)

@@ -129,6 +129,21 @@ def _base_url(env: Mapping[str, str]) -> str | None:
     return url
 
 
+def _web_url(env: Mapping[str, str], base_url: str | None) -> str | None:
+    """Return LOOKER_WEB_URL, else the base URL without its port (the API port; people browse the plain host)."""
+    url = env.get("LOOKER_WEB_URL", "").strip().rstrip("/")
+    if url:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
+            raise ConfigError(f"LOOKER_WEB_URL must look like https://acme.cloud.looker.com, not '{url}'")
+        return url
+    if not base_url:
+        return None
+    parts = urlsplit(base_url)
+    host = f"[{parts.hostname}]" if ":" in (parts.hostname or "") else parts.hostname
+    return f"{parts.scheme}://{host}"
+
+
 def _jwks_url(env: Mapping[str, str]) -> str | None:
     url = env.get("JWT_JWKS_URL", "").strip()
     if not url:
@@ -165,6 +180,7 @@ class Settings:
     """The service's configuration; build it with `Settings.from_env(mapping)`."""
 
     looker_base_url: str = ""
+    looker_web_url: str = ""
     looker_client_id: str = ""
     looker_client_secret: Secret = field(default_factory=lambda: Secret(""))
     verify_ssl: bool = True
@@ -204,14 +220,17 @@ class Settings:
     user_attributes: tuple[tuple[str, str], ...] = ()  # (Looker user attribute, claim path)
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, **overrides) -> Settings:
+    def from_env(cls, env: Mapping[str, str] | None = None, *, check: bool = True, **overrides) -> Settings:
         """Read and validate settings; raise ConfigError naming the first bad variable.
 
         Each reader returns None for an unset variable, so every default is the field's, written once above.
+        `check=False` skips the checks that need Looker credentials, for commands that never call Looker.
         """
         env = os.environ if env is None else env
+        base_url = _base_url(env)
         read = {
-            "looker_base_url": _base_url(env),
+            "looker_base_url": base_url,
+            "looker_web_url": _web_url(env, base_url),
             "looker_client_id": _first(env, "LOOKERSDK_CLIENT_ID", "LOOKER_CLIENT_ID")[1] or None,
             "looker_client_secret": _secret(env, "LOOKERSDK_CLIENT_SECRET", "LOOKER_CLIENT_SECRET"),
             "verify_ssl": _bool(env, "LOOKERSDK_VERIFY_SSL"),
@@ -252,7 +271,8 @@ class Settings:
         values = {name: value for name, value in read.items() if value is not None}
         values.update(overrides)
         settings = cls(**values)
-        settings.validate()
+        if check:
+            settings.validate()
         return settings
 
     def validate(self) -> None:
@@ -343,6 +363,14 @@ class ReportSettings:
             smtp=SmtpSettings.from_env(env),
             **({"state_file": state_file} if state_file else {}),
         )
+
+
+def demo_looker_port(env: Mapping[str, str] | None = None) -> int | None:
+    """Return DEMO_LOOKER_PORT (checked), the port the demo's emulator listens on; None picks a free one."""
+    port = _int(os.environ if env is None else env, "DEMO_LOOKER_PORT", minimum=1)
+    if port is not None and port > 65535:
+        raise ConfigError(f"DEMO_LOOKER_PORT must be a port number (1-65535), not {port}")
+    return port
 
 
 def log_level(env: Mapping[str, str] | None = None) -> str:

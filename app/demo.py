@@ -1,4 +1,8 @@
-"""The zero-credential demo: start the bundled Looker emulator and point the service at it."""
+"""The zero-credential demo: start the bundled Looker emulator and point the service (or the reports) at it.
+
+The emulator runs as a child process on DEMO_LOOKER_PORT (default: a free port). Everything it prints goes
+to stderr, each line prefixed `looker-emulator | `, so the service's JSON log lines on stdout stay clean.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,18 @@ import atexit
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import MutableMapping
+from typing import IO
 
 import requests
 
 from looker_emulator.state import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+
+from .config import demo_looker_port
+
+PREFIX = "looker-emulator | "
 
 
 def free_port() -> int:
@@ -21,13 +31,23 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_demo(env: MutableMapping[str, str], wait_seconds: float = 15.0) -> str:
-    """Start the emulator on a free port, wait until it answers, and set the demo's settings in env."""
-    port = free_port()
+def _relay(stream: IO[str], out: IO[str]) -> None:
+    for line in stream:
+        out.write(PREFIX + line)
+        out.flush()
+
+
+def start_emulator(env: MutableMapping[str, str], wait_seconds: float = 15.0) -> str:
+    """Start the emulator, wait until it answers, and point env's Looker settings at it; return its URL."""
+    port = demo_looker_port(env) or free_port()
     emulator = subprocess.Popen(
-        [sys.executable, "-m", "looker_emulator", "--port", str(port)], stdout=subprocess.DEVNULL
+        [sys.executable, "-u", "-m", "looker_emulator", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     atexit.register(emulator.terminate)
+    threading.Thread(target=_relay, args=(emulator.stdout, sys.stderr), name="emulator-log", daemon=True).start()
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + wait_seconds
     while True:
@@ -36,7 +56,7 @@ def start_demo(env: MutableMapping[str, str], wait_seconds: float = 15.0) -> str
             break
         except requests.RequestException:
             if emulator.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("looker-proxy: the Looker emulator did not start") from None
+                raise SystemExit(f"looker-proxy: the Looker emulator did not start on port {port}") from None
             time.sleep(0.1)
     env.update(
         {
@@ -44,15 +64,23 @@ def start_demo(env: MutableMapping[str, str], wait_seconds: float = 15.0) -> str
             "LOOKERSDK_CLIENT_ID": DEFAULT_CLIENT_ID,
             "LOOKERSDK_CLIENT_SECRET": DEFAULT_CLIENT_SECRET,
             "LOOKERSDK_VERIFY_SSL": "false",
+            "LOOKER_WEB_URL": url,  # the emulator serves /looks/<id> and /explore/... pages too
         }
     )
+    return url
+
+
+def start_demo(env: MutableMapping[str, str], wait_seconds: float = 15.0) -> str:
+    """Start the emulator and set the demo's settings in env, for the service."""
+    url = start_emulator(env, wait_seconds)
     env.setdefault("ALLOW_ANONYMOUS", "true")
     env.setdefault("CORS_ORIGINS", "http://localhost:*")
     env.setdefault("EMBED_MODELS", "thelook,finance")
     env.setdefault("DEMO_PAGE", "true")
     api = f"http://localhost:{env.get('PORT', '3000')}"
     print(
-        f"Demo: Looker emulator on {url}; the API will listen on {api}\n"
+        f"Demo: Looker emulator on {url} (its log: lines starting '{PREFIX.strip()}' on stderr); "
+        f"the API will listen on {api}\n"
         f"Try:  curl -s {api}/api/query -H 'Content-Type: application/json' "
         """-d '{"model":"thelook","view":"orders","fields":["orders.status","orders.count"]}'""",
         flush=True,

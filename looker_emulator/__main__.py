@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
+import threading
 
 from .server import RunningEmulator
 from .state import Config
+
+
+def _log_thread_error(args: threading.ExceptHookArgs) -> None:
+    """Log a crash in background work (render tasks, query tasks) as one line, like a route's."""
+    name = args.thread.name if args.thread else "a thread"
+    logging.getLogger("looker_emulator").error("%s failed: %s: %s", name, args.exc_type.__name__, args.exc_value)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -19,7 +27,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--client-id", default=Config.client_id)
     parser.add_argument("--client-secret", default=Config.client_secret)
     args = parser.parse_args(argv)
+    logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    threading.excepthook = _log_thread_error
     config = Config(
         client_id=args.client_id, client_secret=args.client_secret, seed=args.seed, latency_ms=args.latency_ms
     )

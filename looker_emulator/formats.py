@@ -72,6 +72,16 @@ def _bi_field(f: Field) -> dict:
     }
 
 
+def _detail_field(f: Field) -> dict:
+    return {
+        **_bi_field(f),
+        "label_short": f.label_short,
+        "is_numeric": f.is_numeric,
+        "align": "right" if f.is_numeric else "left",
+        "value_format": f.value_format,
+    }
+
+
 def render(result: Result, fmt: str, query: dict) -> bytes:
     """Return the result body for one format."""
     if fmt == "json":
@@ -107,8 +117,8 @@ def render(result: Result, fmt: str, query: dict) -> bytes:
     if fmt == "json_detail":
         data = [{name: {"value": value} for name, value in row.items()} for row in result.rows]
         fields = {
-            "dimensions": [_bi_field(f) for f in result.fields if f.category == "dimension"],
-            "measures": [_bi_field(f) for f in result.fields if f.category == "measure"],
+            "dimensions": [_detail_field(f) for f in result.fields if f.category == "dimension"],
+            "measures": [_detail_field(f) for f in result.fields if f.category == "measure"],
         }
         return orjson.dumps(
             {

@@ -11,6 +11,8 @@ import lkml
 LOOKML_DIR = Path(__file__).with_name("lookml")
 REF = re.compile(r"\$\{([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)?)\}")
 NUMERIC_TYPES = {"number", "count", "count_distinct", "sum", "average", "min", "max", "tier"}
+# Looker resolves a named value format to its format string in field metadata (value_format).
+NAMED_FORMATS = {"usd": "$#,##0.00", "decimal_1": "#,##0.0"}
 
 # SQLite expressions for each time frame of a dimension_group; {0} is the raw timestamp.
 TIMEFRAMES = {
@@ -61,6 +63,10 @@ class Field:
     @property
     def is_time(self) -> bool:
         return self.timeframe is not None
+
+    @property
+    def value_format(self) -> str | None:
+        return NAMED_FORMATS.get(self.value_format_name or "")
 
 
 @dataclass

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import threading
+import traceback
 
-from flask import Blueprint, Flask, Response
+from flask import Blueprint, Flask, Response, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.serving import WSGIRequestHandler, make_server
 
@@ -14,6 +16,28 @@ from .state import Config, Fault, State
 from .wire import body_json, error, json_response, state
 
 controls = Blueprint("controls", __name__, url_prefix="/__emulator")
+log = logging.getLogger("looker_emulator")
+
+
+class EmulatorApp(Flask):
+    """Flask, except that a crash in a route is logged as one line saying where, not a bare traceback."""
+
+    def log_exception(self, exc_info) -> None:
+        """Log an unhandled error once: the request, the exception, and the emulator frame it came from."""
+        _, exc, tb = exc_info
+        frames = [f for f in traceback.extract_tb(tb) if "looker_emulator" in f.filename] or traceback.extract_tb(tb)
+        where = (
+            f"{frames[-1].filename.rsplit('looker_emulator', 1)[-1].lstrip('/')}:{frames[-1].lineno}" if frames else "?"
+        )
+        log.error(
+            "%s %s answered 500: %s: %s (at %s in %s)",
+            request.method,
+            request.full_path.rstrip("?"),
+            type(exc).__name__,
+            exc,
+            where,
+            frames[-1].name if frames else "?",
+        )
 
 
 @controls.get("/calls")
@@ -68,7 +92,7 @@ def reload_data():
 
 def create_emulator(config: Config | None = None) -> Flask:
     """Build the emulator app with its data, LookML and content loaded."""
-    app = Flask(__name__)
+    app = EmulatorApp(__name__)
     app.extensions["looker_emulator"] = State(config or Config())
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.config import ConfigError, Settings
+from app.config import ConfigError, Settings, demo_looker_port
 
 BASE = {
     "LOOKERSDK_BASE_URL": "https://acme.cloud.looker.com",
@@ -65,6 +65,8 @@ def test_api_keys_carry_labels():
         ({"GUNICORN_THREADS": "abc"}, "GUNICORN_THREADS"),
         ({"WEB_CONCURRENCY": "0"}, "WEB_CONCURRENCY"),
         ({"PORT": "http"}, "PORT"),
+        ({"LOOKER_WEB_URL": "acme.looker.com"}, "LOOKER_WEB_URL"),
+        ({"LOOKER_WEB_URL": "https://acme.looker.com/api/4.0"}, "LOOKER_WEB_URL"),
     ],
 )
 def test_bad_settings_name_the_variable(change, named):
@@ -81,3 +83,37 @@ def test_secrets_do_not_show_in_repr():
     settings = Settings.from_env(BASE)
     text = repr(settings)
     assert "s3cret-value" not in text and "0123456789abcdef0123" not in text
+
+
+@pytest.mark.parametrize(
+    ("env", "web_url"),
+    [
+        ({}, "https://acme.cloud.looker.com"),
+        ({"LOOKERSDK_BASE_URL": "https://looker.acme.com:19999"}, "https://looker.acme.com"),
+        ({"LOOKERSDK_BASE_URL": "https://looker.acme.com", "LOOKER_PORT": "19999"}, "https://looker.acme.com"),
+        (
+            {"LOOKERSDK_BASE_URL": "https://looker.acme.com:19999", "LOOKER_WEB_URL": "https://bi.acme.com/"},
+            "https://bi.acme.com",
+        ),
+    ],
+)
+def test_the_looker_web_url_defaults_to_the_base_url_without_the_api_port(env, web_url):
+    assert Settings.from_env({**BASE, **env}).looker_web_url == web_url
+
+
+def test_settings_can_be_read_unchecked_for_commands_that_never_call_looker():
+    settings = Settings.from_env({"REPORTS_FILE": "mine.toml"}, check=False)
+    assert settings.reports_file == "mine.toml" and settings.looker_base_url == ""
+    with pytest.raises(ConfigError, match="LOOKERSDK_BASE_URL"):
+        Settings.from_env({"REPORTS_FILE": "mine.toml"})
+
+
+@pytest.mark.parametrize(("value", "port"), [("", None), ("19999", 19999)])
+def test_the_demo_looker_port_is_read(value, port):
+    assert demo_looker_port({"DEMO_LOOKER_PORT": value}) == port
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "70000"])
+def test_a_bad_demo_looker_port_names_the_variable(value):
+    with pytest.raises(ConfigError, match="DEMO_LOOKER_PORT"):
+        demo_looker_port({"DEMO_LOOKER_PORT": value})

@@ -94,7 +94,7 @@ def make_deps(emulator, inbox, slack, tmp_path):
     sleeps = []
 
     def build(smtp_port=None, ledger=None, **env):
-        settings = Settings.from_env(emulator_env(emulator))
+        settings = Settings.from_env(emulator_env(emulator, LOOKER_WEB_URL=emulator.url))
         full_env = {
             "SMTP_HOST": "127.0.0.1",
             "SMTP_PORT": str(smtp_port or inbox.controller.port),
@@ -111,6 +111,7 @@ def make_deps(emulator, inbox, slack, tmp_path):
             delays=(0.5, 1.0, 2.0),
             sleep=sleeps.append,
             now=lambda: dt.datetime(2026, 11, 23, 8, 0, 5, tzinfo=dt.UTC),
+            web_url=settings.looker_web_url,
         )
         deps.sleeps = sleeps
         return deps
@@ -132,7 +133,7 @@ def test_email_arrives_with_subject_table_and_attachment(make_deps, inbox, tmp_p
     assert recipients == ["sales@example.com", "boss@example.com"]
     assert message["Subject"] == "Weekly revenue: 12 rows (2026-11-23)"
     html_part = message.get_body(("html",)).get_content()
-    assert "<table" in html_part and "Orders Created Month" not in html_part and "orders.created_month" in html_part
+    assert "<table" in html_part and "Orders Created Month" in html_part and "orders.created_month" not in html_part
     assert "12 rows" in html_part and "https://looker.example.com/looks/2" in html_part
     attachment = next(message.iter_attachments())
     assert attachment.get_filename() == "weekly-2026-11-23.csv"
@@ -143,7 +144,7 @@ def test_slack_gets_a_short_summary_and_the_first_rows(make_deps, slack, tmp_pat
     run_report(reports_file(tmp_path)["weekly"], SLOT, make_deps())
     post = slack.posts[0]
     assert post["text"].startswith("*Weekly revenue* (2026-11-23): 12 rows")
-    assert "orders.created_month" in post["blocks"][1]["text"]["text"]
+    assert "Orders Created Month" in post["blocks"][1]["text"]["text"] and "$" in post["blocks"][1]["text"]["text"]
 
 
 def test_a_second_run_of_the_same_slot_sends_nothing(make_deps, inbox, slack, tmp_path, emulator):

@@ -1,4 +1,4 @@
-"""python -m app.reports list | run NAME [--dry-run] [--out DIR] | serve"""
+"""python -m app.reports [--demo] list | run NAME [--dry-run] [--out DIR] | serve"""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import sys
 import threading
 from pathlib import Path
 
-from ..config import ConfigError, ReportSettings, log_level
+from ..config import ConfigError, ReportSettings, Settings, log_level
 from ..logs import configure_logging
 from ..looker.client import LookerClient
 from ..metrics.catalog import load_catalog
@@ -23,14 +23,27 @@ from .schedule import latest_slot, next_runs
 log = logging.getLogger("looker_proxy.reports")
 
 
+def read_reports(settings: Settings) -> dict:
+    """Read and check the metrics and reports files (no Looker call, no Looker settings needed)."""
+    catalog = load_catalog(settings.metrics_file, settings.metrics_file_required)
+    return load_reports(settings.reports_file, settings.max_rows, set(catalog.metrics))
+
+
 def build(env) -> tuple[dict, Deps]:
     """Read every setting and file a run needs; raise ConfigError naming the first problem."""
     worker = ReportSettings.from_env(env)
     settings = worker.service
     catalog = load_catalog(settings.metrics_file, settings.metrics_file_required)
-    reports = load_reports(settings.reports_file, settings.max_rows, set(catalog.metrics))
+    reports = read_reports(settings)
     ledger = RedisLedger(settings.redis_url) if settings.redis_url else FileLedger(worker.state_file)
-    deps = Deps(client=LookerClient(settings, pool_size=4), catalog=catalog, mail=worker.smtp, ledger=ledger, env=env)
+    deps = Deps(
+        client=LookerClient(settings, pool_size=4),
+        catalog=catalog,
+        mail=worker.smtp,
+        ledger=ledger,
+        env=env,
+        web_url=settings.looker_web_url,
+    )
     return reports, deps
 
 
@@ -111,6 +124,7 @@ def cmd_serve(reports: dict, deps: Deps) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m app.reports", description="Scheduled Looker reports")
+    parser.add_argument("--demo", action="store_true", help="start the bundled Looker emulator and use it")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("list", help="show reports and their next run times")
     run = commands.add_parser("run", help="run one report now, for its latest scheduled slot")
@@ -121,12 +135,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         configure_logging(log_level())
+        if args.command == "list":  # listing reads the files only: no Looker settings needed
+            return cmd_list(read_reports(Settings.from_env(os.environ, check=False)), dt.datetime.now(dt.UTC))
+        if args.demo:
+            from ..demo import start_emulator
+
+            start_emulator(os.environ)
         reports, deps = build(os.environ)
     except ConfigError as exc:
         print(f"looker-proxy reports: {exc}", file=sys.stderr)
         return 2
-    if args.command == "list":
-        return cmd_list(reports, dt.datetime.now(dt.UTC))
     if args.command == "run":
         return cmd_run(reports, deps, args.name, args.dry_run, args.out)
     return cmd_serve(reports, deps)

@@ -3,44 +3,62 @@
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
+import html
 import smtplib
+import zoneinfo
 from email.message import EmailMessage
 
 import requests
 
 from .config import Mail, Report
-from .data import Table, html_table
+from .data import Table, html_table, text_table
 
 
 class DeliveryError(Exception):
     """A destination refused or could not be reached; the message names which and why, never a secret."""
 
 
+def local(report: Report, moment: dt.datetime) -> dt.datetime:
+    """Return a moment in the report's own time zone."""
+    return moment.astimezone(zoneinfo.ZoneInfo(report.timezone))
+
+
 def subject(report: Report, table: Table, slot: dt.datetime) -> str:
-    """Fill the report's subject template."""
+    """Fill the report's subject template (the date is the slot's, in the report's time zone)."""
     return report.email.subject.format(
-        title=report.title, report=report.name, date=slot.date().isoformat(), rows=len(table.rows)
+        title=report.title, report=report.name, date=local(report, slot).date().isoformat(), rows=len(table.rows)
     )
+
+
+def _when(report: Report, moment: dt.datetime) -> str:
+    at = local(report, moment)
+    return f"{at:%A} {at.day} {at:%B %Y, %H:%M} {at.tzname()}"
 
 
 def build_email(report: Report, table: Table, slot: dt.datetime, mail: Mail, ran_at: dt.datetime) -> EmailMessage:
-    """Compose the email: a readable table of the first rows, the row count, the run time, the attachment."""
-    shown = table.rows[: report.rows_in_message]
+    """Compose the email: the first rows as a labelled table (HTML and text), the count, local run time, link, file."""
+    shown = table.cells[: report.rows_in_message]
     more = len(table.rows) - len(shown)
-    link = f"<p><a href='{report.link}'>Open in Looker</a></p>" if report.link else ""
+    sender = mail.sender or "looker-proxy@localhost"
+    summary = f"{len(table.rows)} rows, run {_when(report, ran_at)}."
     message = EmailMessage()
     message["Subject"] = subject(report, table, slot)
-    message["From"] = mail.sender or "looker-proxy@localhost"
+    message["From"] = sender
     message["To"] = ", ".join(report.email.to)
+    message["Date"] = email.utils.format_datetime(ran_at.astimezone(dt.UTC))
+    message["Message-ID"] = email.utils.make_msgid(report.name, domain=sender.rpartition("@")[2] or "localhost")
     message["X-Report-Slot"] = f"{report.name} {slot.isoformat()}"
-    message.set_content(
-        f"{report.title}\n{len(table.rows)} rows, run at {ran_at.isoformat(timespec='seconds')}.\n"
-        f"The full result is attached ({table.filename}).\n"
-    )
+    tail = f"and {more} more rows in the attachment ({table.filename})." if more > 0 else ""
+    text = [report.title, summary, "", text_table(table.columns, shown), ""]
+    text += [tail or f"The full result is attached ({table.filename})."]
+    text += [f"Open in Looker: {table.link}"] if table.link else []
+    message.set_content("\n".join(text) + "\n")
+    link = f"<p><a href='{html.escape(table.link)}'>Open in Looker</a></p>" if table.link else ""
     message.add_alternative(
-        f"<html><body><h2>{report.title}</h2><p>{len(table.rows)} rows, run at "
-        f"{ran_at.isoformat(timespec='seconds')}.</p>{html_table(table.columns, shown)}"
-        + (f"<p>and {more} more rows in the attachment.</p>" if more > 0 else "")
+        f"<html><body style='font-family:sans-serif'><h2>{html.escape(report.title)}</h2>"
+        f"<p>{html.escape(summary)}</p>{html_table(table.columns, shown)}"
+        + (f"<p>{html.escape(tail)}</p>" if tail else "")
         + link
         + "</body></html>",
         subtype="html",
@@ -67,16 +85,15 @@ def send_email(message: EmailMessage, mail: Mail, timeout: float = 30) -> None:
 
 def slack_payload(report: Report, table: Table, slot: dt.datetime) -> dict:
     """Return a short summary with the first rows, in Slack's incoming-webhook format."""
-    shown = table.rows[: min(report.rows_in_message, 10)]
-    lines = [" | ".join(table.columns)] + [" | ".join("" if v is None else str(v) for v in row) for row in shown]
-    text = f"*{report.title}* ({slot.date().isoformat()}): {len(table.rows)} rows"
-    if report.link:
-        text += f" <{report.link}|open in Looker>"
+    shown = table.cells[: min(report.rows_in_message, 10)]
+    text = f"*{report.title}* ({local(report, slot).date().isoformat()}): {len(table.rows)} rows"
+    if table.link:
+        text += f" <{table.link}|open in Looker>"
     return {
         "text": text,
         "blocks": [
             {"type": "section", "text": {"type": "mrkdwn", "text": text}},
-            {"type": "section", "text": {"type": "mrkdwn", "text": "```" + "\n".join(lines) + "```"}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": "```" + text_table(table.columns, shown) + "```"}},
         ],
     }
 

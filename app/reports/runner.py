@@ -46,6 +46,7 @@ class Deps:
     delays: tuple[float, ...] = RETRY_DELAYS
     sleep: Callable[[float], None] = time.sleep
     now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
+    web_url: str = ""  # LOOKER_WEB_URL: where "Open in Looker" links point
 
 
 def _retrying(action, delays, sleep, retryable):
@@ -83,7 +84,10 @@ def _send(report: Report, destination: str, table: Table, slot: dt.datetime, dep
 def dry_run(report: Report, slot: dt.datetime, deps: Deps, out: Path) -> Outcome:
     """Write what would be sent into a folder; send nothing, record nothing."""
     table = _retrying(
-        lambda: fetch(report, deps.client, deps.catalog, slot.date()), deps.delays, deps.sleep, _looker_retryable
+        lambda: fetch(report, deps.client, deps.catalog, slot.date(), deps.web_url),
+        deps.delays,
+        deps.sleep,
+        _looker_retryable,
     )
     out.mkdir(parents=True, exist_ok=True)
     stem = f"{report.name}-{slot.strftime('%Y%m%dT%H%M')}"
@@ -114,7 +118,10 @@ def run_report(report: Report, slot: dt.datetime, deps: Deps) -> Outcome:
         return outcome
     try:
         table = _retrying(
-            lambda: fetch(report, deps.client, deps.catalog, slot.date()), deps.delays, deps.sleep, _looker_retryable
+            lambda: fetch(report, deps.client, deps.catalog, slot.date(), deps.web_url),
+            deps.delays,
+            deps.sleep,
+            _looker_retryable,
         )
     except ApiError as exc:
         for destination in claimed:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import content, cookieless, datagroups, embed, models, queries, renders, session, tasks, users
+from . import content, cookieless, datagroups, embed, models, queries, renders, session, tasks, users, web
 
 BLUEPRINTS = (
     session.bp,
@@ -19,4 +19,5 @@ BLUEPRINTS = (
     datagroups.bp,
     users.bp,
     users.controls,
+    web.pages,
 )
