@@ -21,6 +21,7 @@ from .config import Settings
 from .frontdoor.state import add_looker_ms
 from .looker.client import LookerClient
 from .looker.readiness import Readiness
+from .looker.users import UserSessions
 from .metrics.catalog import Catalog, load_catalog
 from .security.identity import TokenVerifier
 from .security.limits import RateLimits
@@ -72,6 +73,8 @@ def build_services(settings: Settings, clock: Callable[[], float]) -> Services:
         if settings.redis_url
         else None
     )
+    if settings.user_attributes:
+        looker.users = UserSessions(settings, looker, clock)
     wait = settings.looker_timeout + 1
     return Services(
         settings=settings,

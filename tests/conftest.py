@@ -33,6 +33,7 @@ PREFIXES = (
     "GUNICORN_",
     "SMTP_",
     "DEMO_",
+    "USER_ATTRIBUTES",
 )
 
 

@@ -117,3 +117,12 @@ def test_check_spots_a_host_that_is_not_looker(emulator):
     finally:
         server.shutdown()
     assert "not with Looker API 4.0" in lines[0]
+
+
+def test_check_lists_the_embed_explores_that_do_not_narrow_rows_per_user(emulator):
+    lines = []
+    env = {**emulator_env(emulator), "USER_ATTRIBUTES": "brand=brand", "EMBED_MODELS": "thelook"}
+    assert run_check(env, out=lines.append) == 0
+    warning = next(line for line in lines if line.startswith("Warning:"))
+    assert "thelook/orders" in warning and "thelook/users" in warning
+    assert "thelook/order_items" not in warning and "thelook/products" not in warning

@@ -11,6 +11,7 @@ import orjson
 from flask import Blueprint, Response, request
 
 from ..errors import ApiError
+from ..frontdoor.state import acting_user
 from ..looker.dashboards import checked_id
 from ..looker.embed import signed_embed_url
 from ..names import LOOKML_NAME
@@ -49,6 +50,8 @@ def _issue(target: str, kind: str, ident: str, target_models: Callable[[], list[
     _embeddable(target_models, models)  # before signing: a URL for nothing, or for a forbidden model, is never made
     path = target + ("?" + urlencode(filters) if filters else "")
     user = caller_external_user_id()
+    acting = acting_user()  # per-user data: the embed shows the rows the API shows this caller
+    attributes = acting.attribute_map if acting is not None else None
     if settings.looker_embed_secret:
         url = signed_embed_url(
             settings.looker_embed_secret.reveal(),
@@ -58,6 +61,7 @@ def _issue(target: str, kind: str, ident: str, target_models: Callable[[], list[
             permissions=list(settings.embed_permissions),
             models=models,
             session_length=settings.embed_session_length,
+            user_attributes=attributes,
         )
     else:
         request_body = {
@@ -66,6 +70,7 @@ def _issue(target: str, kind: str, ident: str, target_models: Callable[[], list[
             "permissions": list(settings.embed_permissions),
             "models": models,
             "session_length": settings.embed_session_length,
+            **({"user_attributes": attributes} if attributes else {}),
             "force_logout_login": True,
         }
         url = (

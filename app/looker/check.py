@@ -75,4 +75,27 @@ def run_check(env: Mapping[str, str], out=print) -> int:
         out(f"Cannot connect to Looker: {_diagnose(exc, settings, client)}")
         return 1
     out(f"Connected to Looker as {user.display_name} ({user.email})")
+    for line in unfiltered_explores(client, settings):
+        out(line)
     return 0
+
+
+def unfiltered_explores(client: LookerClient, settings: Settings) -> list[str]:
+    """List the explores of EMBED_MODELS with no access_filter: per-user callers see all their rows."""
+    if not settings.user_attributes:
+        return []
+    models = settings.embed_models or settings.allowed_models
+    if not models:
+        models = tuple(m.name for m in client.sdk.all_lookml_models(fields="name") if m.name)
+    open_explores = []
+    for model in models:
+        for explore in client.sdk.lookml_model(model, fields="explores(name)").explores or []:
+            found = client.sdk.lookml_model_explore(model, explore.name, fields="access_filters")
+            if not found.access_filters:
+                open_explores.append(f"{model}/{explore.name}")
+    if not open_explores:
+        return ["Every explore of the embed models narrows rows per user (access_filter)."]
+    return [
+        f"Warning: {len(open_explores)} explore(s) of the embed models have no access_filter, so per-user "
+        f"callers see every row there: {', '.join(open_explores)}"
+    ]

@@ -22,14 +22,28 @@ from requests.adapters import HTTPAdapter
 
 from app.config import Settings
 from app.errors import ApiError
+from app.frontdoor.state import acting_user
 
 from .breaker import Breaker, BreakerOpen
 from .errors import from_http, from_network
 from .results import check
-from .transport import RAW, LookerBody, LookerHTTPError, LookerNetworkError, SdkSettings, Transport, WireBody
+from .transport import (
+    RAW,
+    LookerBody,
+    LookerHTTPError,
+    LookerNetworkError,
+    SdkSettings,
+    Transport,
+    UserTokenRefused,
+    WireBody,
+    acting_as,
+    acting_token,
+)
 
 if TYPE_CHECKING:
     from app.telemetry import Telemetry
+
+    from .users import UserSessions
 
 log = logging.getLogger("looker_proxy.looker")
 T = TypeVar("T")
@@ -57,6 +71,7 @@ class LookerClient:
         self.settings = settings
         self.telemetry = telemetry
         self.on_call = on_call  # told each call's milliseconds (the access log sums them per request)
+        self.users: UserSessions | None = None  # per-user identities' Looker sessions (USER_ATTRIBUTES)
         self._slots = threading.BoundedSemaphore(settings.looker_max_concurrency)
         self.slot_wait = min(5.0, float(settings.looker_timeout))
         self.breaker = Breaker(settings.breaker_failures, settings.breaker_reset_seconds, clock)
@@ -79,12 +94,38 @@ class LookerClient:
                     self._sdk = sdk
         return self._sdk
 
-    def call(self, what: str, run: Callable[[Looker40SDK], T], subject: str | None = None, *, op: str = "") -> T:
+    def call(
+        self,
+        what: str,
+        run: Callable[[Looker40SDK], T],
+        subject: str | None = None,
+        *,
+        op: str = "",
+        service: bool = False,
+    ) -> T:
         """Return `run(sdk)`, turning every failure into an ApiError; `what` names the thing in messages.
 
         `subject` tells the breaker which question this is (default: `what`), so one failing question
-        cannot open it for everyone.
+        cannot open it for everyone. The call runs as the request's Looker user under USER_ATTRIBUTES
+        (its login_user token on this one call), as the service account otherwise or with `service`.
         """
+        user = None if service or self.users is None else acting_user()
+        if user is None:
+            return self._bounded(what, run, subject, op)
+        for attempt in (1, 2):
+            token = self.users.token(user)
+            with acting_as(token):
+                try:
+                    return self._bounded(what, run, subject, op)
+                except UserTokenRefused:
+                    self.users.forget(user)  # revoked or expired early: make a new one, once
+                    if attempt == 2:
+                        raise ApiError(
+                            502, "Looker no longer accepts the session of this caller's Looker user."
+                        ) from None
+        raise AssertionError("unreachable")
+
+    def _bounded(self, what: str, run: Callable[[Looker40SDK], T], subject: str | None, op: str) -> T:
         started = time.perf_counter()
         if not self._slots.acquire(timeout=self.slot_wait):
             raise ApiError(
@@ -162,6 +203,8 @@ class LookerClient:
                     token = self.sdk.auth.token
                     return run(self.sdk)
                 except LookerHTTPError as exc:
+                    if exc.status == 401 and acting_token() is not None:
+                        raise UserTokenRefused() from None  # the user's token, not the service account's
                     if exc.status == 401 and not exc.is_login and attempt == 1:
                         with self._lock:  # a token revoked server-side: log in again once, then retry
                             if self.sdk.auth.token is token:

@@ -46,6 +46,7 @@ def signed_embed_url(
     session_length: int,
     now: float | None = None,
     nonce: str | None = None,
+    user_attributes: dict[str, str] | None = None,
 ) -> str:
     """Return a one-time signed URL that logs the external user in and opens the target path."""
     scheme, _, bare_host = host.rpartition("://")
@@ -56,6 +57,7 @@ def signed_embed_url(
         "session_length": _json(session_length),
         "external_user_id": _json(external_user_id),
         "permissions": _json(permissions),
+        **({"user_attributes": _json(user_attributes)} if user_attributes else {}),
         "models": _json(models),
         "access_filters": "{}",
     }

@@ -9,6 +9,8 @@ dict, and for calls marked `RAW` it returns Looker's bytes and Content-Type as t
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import orjson
@@ -17,9 +19,33 @@ from looker_sdk.rtl import api_settings, transport
 from looker_sdk.rtl.requests_transport import NullAuth, RequestsTransport
 
 from app.config import Settings
+from app.errors import ApiError
 
 RAW = "looker_proxy_raw"  # transport option: return the body as a WireBody, untouched
 BINARY = transport.ResponseMode.BINARY
+_ACTING: ContextVar[str | None] = ContextVar("looker_proxy_acting_token", default=None)
+
+
+class UserTokenRefused(ApiError):
+    """Looker refused the login_user token a call ran with (revoked, or expired early)."""
+
+    def __init__(self):
+        super().__init__(502, "Looker refused the session of this caller's Looker user.")
+
+
+@contextmanager
+def acting_as(token: str):
+    """Run the Looker calls inside the block with a user's token instead of the service account's."""
+    reset = _ACTING.set(token)
+    try:
+        yield
+    finally:
+        _ACTING.reset(reset)
+
+
+def acting_token() -> str | None:
+    """Return the user token the current call runs with (None: the service account)."""
+    return _ACTING.get()
 
 
 class LookerHTTPError(Exception):
@@ -94,6 +120,9 @@ class Transport(RequestsTransport):
         if authenticator:
             headers.update(authenticator({}))  # a throwaway dict absorbs the login's header mutation
         headers.update(options.get("headers") or {})
+        user_token = _ACTING.get()
+        if user_token is not None and not path.rstrip("/").endswith("/login"):
+            headers["Authorization"] = f"token {user_token}"  # this call, and only it, runs as the user
         try:
             resp = self.session.request(
                 method.name,
