@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
-from .names import FIELD_NAME, LOOKML_NAME, Granularity
+from .names import DASHBOARD_ID, FIELD_NAME, LOOKML_NAME, Granularity
 
 NAME = f"^{LOOKML_NAME.pattern}$"
 MAX_ID = 2**53 - 1  # the largest integer a browser's JSON keeps exactly
@@ -258,3 +258,58 @@ class MetricSeries(BaseModel):
     to: str
     granularity: str
     points: list[Point]
+
+
+# ---- renders (POST /api/renders, and reports that attach a render) ---------------------------------------
+RenderFormat = Literal["pdf", "png", "jpg"]
+PaperSize = Literal["letter", "legal", "tabloid", "a0", "a1", "a2", "a3", "a4", "a5"]  # Looker's pdf_paper_size
+MIN_PIXELS, MAX_PIXELS = 100, 4000
+DashboardId = Annotated[str, StringConstraints(pattern=f"^({DASHBOARD_ID.pattern})$")]
+
+
+class RenderRequest(BaseModel):
+    """A dashboard (pdf, png or jpg) or a Look (png or jpg) to render through Looker's render tasks."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    dashboard: DashboardId | None = None
+    look: int | None = Field(None, ge=1, le=MAX_ID)
+    format: RenderFormat | None = Field(None, description="default: pdf for a dashboard, png for a Look")
+    width: int | None = Field(None, ge=MIN_PIXELS, le=MAX_PIXELS, description="pixels")
+    height: int | None = Field(None, ge=MIN_PIXELS, le=MAX_PIXELS, description="pixels")
+    filters: dict[str, Annotated[str, StringConstraints(max_length=1000)]] = Field(
+        default_factory=dict, max_length=50, description="dashboard filter names and values"
+    )
+    pdf_paper_size: PaperSize | None = None
+    pdf_landscape: bool = False
+
+    def problems(self) -> list[dict]:
+        """Return what is wrong across fields (a target, and options that do not fit it), each naming its field."""
+        if self.dashboard is not None and self.look is not None:
+            both = "give either a dashboard or a look, not both"
+            return [{"field": "dashboard", "message": both}, {"field": "look", "message": both}]
+        if self.dashboard is None and self.look is None:
+            return [{"field": "dashboard", "message": "give a dashboard id or a look id"}]
+        problems = []
+        if self.look is not None:
+            if self.format == "pdf":
+                problems.append({"field": "format", "message": "Looker renders Looks as png or jpg"})
+            if self.filters:
+                problems.append({"field": "filters", "message": "only dashboards take filters"})
+        if self.target_format != "pdf":
+            if self.pdf_paper_size is not None:
+                problems.append({"field": "pdf_paper_size", "message": "only for a pdf"})
+            if self.pdf_landscape:
+                problems.append({"field": "pdf_landscape", "message": "only for a pdf"})
+        return problems
+
+    @property
+    def target_format(self) -> str:
+        """Return the format asked for, or the target's default."""
+        return self.format or ("pdf" if self.dashboard is not None else "png")
+
+
+class Render(BaseModel):
+    id: str
+    status: Literal["pending", "rendering", "success", "failure"]
+    status_detail: str | None = None

@@ -34,6 +34,7 @@ PREFIXES = (
     "LOG_LEVEL",
     "GUNICORN_",
     "SMTP_",
+    "RENDER_",
 )
 
 
