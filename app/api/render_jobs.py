@@ -125,7 +125,7 @@ def begin(request: RenderRequest) -> tuple[str, str]:
     """Start (or join, or find finished) the render a request asks for; return its sealed id and status."""
     spec, title = resolve(request)
     parts = services()
-    file_key = cache_key("render", **spec.parts())
+    file_key = cache_key("render", spec=spec.parts())
     render = {"k": file_key, "f": spec.format, "n": title, "t": None, "s": parts.clock()}
     if parts.cache.fresh(file_key) is not None:
         job = parts.render_jobs.fresh(_job_key(file_key))

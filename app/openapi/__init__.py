@@ -9,6 +9,8 @@ from app import schemas as s
 from app.config import Settings
 from app.errors import CODES, TITLES
 
+from . import renders
+
 NAME = {"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_]{0,127}$"}
 TEXT = {"type": "string"}
 BINARY = {"type": "string", "contentMediaType": "application/octet-stream"}
@@ -95,7 +97,9 @@ def _operation(
 
 def build(settings: Settings) -> dict:
     """Return the OpenAPI document for this service as configured (MAX_ROWS shows as limit's maximum)."""
-    models = [(m, "validation") for m in (s.QueryRequest, s.LookParams, s.MetricParams, s.EmbedRequestBody)] + [
+    models = [
+        (m, "validation") for m in (s.QueryRequest, s.LookParams, s.MetricParams, s.EmbedRequestBody, s.RenderRequest)
+    ] + [
         (m, "serialization")
         for m in (
             s.Problem,
@@ -109,6 +113,7 @@ def build(settings: Settings) -> dict:
             s.EmbedUrl,
             s.MetricSummary,
             s.MetricSeries,
+            s.Render,
         )
     ]
     keyed, defs = models_json_schema(models, ref_template="#/components/schemas/{model}")
@@ -375,6 +380,7 @@ def build(settings: Settings) -> dict:
             )
         },
     }
+    paths.update(renders.paths(_operation, _ref, _json, CACHE_HEADERS))
     del keyed
     return {
         "openapi": "3.1.0",
@@ -382,7 +388,7 @@ def build(settings: Settings) -> dict:
             "title": "Looker Proxy",
             "version": "1.0.0",
             "description": "A JSON API in front of Looker: governed queries, Looks, dashboards, query tasks, "
-            "signed embeds and named metrics, cached. Errors are application/problem+json "
+            "dashboard and Look renders, signed embeds and named metrics, cached. Errors are application/problem+json "
             f"(RFC 9457) with a `code`: {', '.join(sorted(set(CODES.values())))}.",
         },
         "servers": [{"url": "/"}],
@@ -390,7 +396,8 @@ def build(settings: Settings) -> dict:
         "tags": [
             {"name": t}
             for t in ("health", "query", "tasks", "looks", "dashboards", "models", "embed", "metrics", "operations")
-        ],
+        ]
+        + [{"name": "renders"}],
         "paths": paths,
         "components": {
             "schemas": components,
