@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import smtplib
 from email.message import EmailMessage
 
@@ -25,6 +26,8 @@ def subject(report: Report, table: Table, slot: dt.datetime) -> str:
 
 def build_email(report: Report, table: Table, slot: dt.datetime, mail: Mail, ran_at: dt.datetime) -> EmailMessage:
     """Compose the email: a readable table of the first rows, the row count, the run time, the attachment."""
+    if table.render_of:
+        return _rendered_email(report, table, slot, mail, ran_at)
     shown = table.rows[: report.rows_in_message]
     more = len(table.rows) - len(shown)
     link = f"<p><a href='{report.link}'>Open in Looker</a></p>" if report.link else ""
@@ -43,6 +46,26 @@ def build_email(report: Report, table: Table, slot: dt.datetime, mail: Mail, ran
         + (f"<p>and {more} more rows in the attachment.</p>" if more > 0 else "")
         + link
         + "</body></html>",
+        subtype="html",
+    )
+    maintype, subtype = table.content_type.split("/", 1)
+    message.add_attachment(table.attachment, maintype=maintype, subtype=subtype, filename=table.filename)
+    return message
+
+
+def _rendered_email(report: Report, table: Table, slot: dt.datetime, mail: Mail, ran_at: dt.datetime) -> EmailMessage:
+    """Compose the email of a rendered report: what the attached file shows, when, and the file."""
+    when = ran_at.isoformat(timespec="seconds")
+    link = f"<p><a href='{html.escape(report.link)}'>Open in Looker</a></p>" if report.link else ""
+    message = EmailMessage()
+    message["Subject"] = subject(report, table, slot)
+    message["From"] = mail.sender or "looker-proxy@localhost"
+    message["To"] = ", ".join(report.email.to)
+    message["X-Report-Slot"] = f"{report.name} {slot.isoformat()}"
+    message.set_content(f"{report.title}\n{table.render_of}, rendered at {when}, is attached ({table.filename}).\n")
+    message.add_alternative(
+        f"<html><body><h2>{html.escape(report.title, False)}</h2><p>{html.escape(table.render_of, False)}, "
+        f"rendered at {when}, is attached ({html.escape(table.filename)}).</p>{link}</body></html>",
         subtype="html",
     )
     maintype, subtype = table.content_type.split("/", 1)
@@ -70,8 +93,12 @@ def slack_payload(report: Report, table: Table, slot: dt.datetime) -> dict:
     shown = table.rows[: min(report.rows_in_message, 10)]
     lines = [" | ".join(table.columns)] + [" | ".join("" if v is None else str(v) for v in row) for row in shown]
     text = f"*{report.title}* ({slot.date().isoformat()}): {len(table.rows)} rows"
+    if table.render_of:
+        text = f"*{report.title}* ({slot.date().isoformat()}): {table.render_of}, sent by email as {table.filename}"
     if report.link:
         text += f" <{report.link}|open in Looker>"
+    if table.render_of:  # Slack gets the link; the file goes by email
+        return {"text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
     return {
         "text": text,
         "blocks": [
