@@ -260,11 +260,8 @@ class MetricSeries(BaseModel):
     points: list[Point]
 
 
-# ---- renders (POST /api/renders, and reports that attach a render) ---------------------------------------
-RenderFormat = Literal["pdf", "png", "jpg"]
 PaperSize = Literal["letter", "legal", "tabloid", "a0", "a1", "a2", "a3", "a4", "a5"]  # Looker's pdf_paper_size
-MIN_PIXELS, MAX_PIXELS = 100, 4000
-DashboardId = Annotated[str, StringConstraints(pattern=f"^({DASHBOARD_ID.pattern})$")]
+Pixels = Annotated[int, Field(ge=100, le=4000)]
 
 
 class RenderRequest(BaseModel):
@@ -272,40 +269,34 @@ class RenderRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    dashboard: DashboardId | None = None
+    dashboard: Annotated[str, StringConstraints(pattern=f"^({DASHBOARD_ID.pattern})$")] | None = None
     look: int | None = Field(None, ge=1, le=MAX_ID)
-    format: RenderFormat | None = Field(None, description="default: pdf for a dashboard, png for a Look")
-    width: int | None = Field(None, ge=MIN_PIXELS, le=MAX_PIXELS, description="pixels")
-    height: int | None = Field(None, ge=MIN_PIXELS, le=MAX_PIXELS, description="pixels")
-    filters: dict[str, Annotated[str, StringConstraints(max_length=1000)]] = Field(
-        default_factory=dict, max_length=50, description="dashboard filter names and values"
+    format: Literal["pdf", "png", "jpg"] | None = Field(
+        None, description="default: pdf for a dashboard, png for a Look"
     )
+    width: Pixels | None = None
+    height: Pixels | None = None
+    filters: dict[str, Expression] = Field(default_factory=dict, max_length=50, description="dashboard filter values")
     pdf_paper_size: PaperSize | None = None
     pdf_landscape: bool = False
 
     def problems(self) -> list[dict]:
-        """Return what is wrong across fields (a target, and options that do not fit it), each naming its field."""
+        """Return what is wrong across fields (the target, and options that do not fit it), each naming its field."""
         if self.dashboard is not None and self.look is not None:
-            both = "give either a dashboard or a look, not both"
-            return [{"field": "dashboard", "message": both}, {"field": "look", "message": both}]
+            return [{"field": f, "message": "give a dashboard or a look, not both"} for f in ("dashboard", "look")]
         if self.dashboard is None and self.look is None:
             return [{"field": "dashboard", "message": "give a dashboard id or a look id"}]
-        problems = []
-        if self.look is not None:
-            if self.format == "pdf":
-                problems.append({"field": "format", "message": "Looker renders Looks as png or jpg"})
-            if self.filters:
-                problems.append({"field": "filters", "message": "only dashboards take filters"})
-        if self.target_format != "pdf":
-            if self.pdf_paper_size is not None:
-                problems.append({"field": "pdf_paper_size", "message": "only for a pdf"})
-            if self.pdf_landscape:
-                problems.append({"field": "pdf_landscape", "message": "only for a pdf"})
-        return problems
+        look, pdf = self.look is not None, self.target_format == "pdf"
+        checks = (
+            ("format", look and self.format == "pdf", "Looker renders Looks as png or jpg"),
+            ("filters", look and bool(self.filters), "only dashboards take filters"),
+            ("pdf_paper_size", not pdf and self.pdf_paper_size is not None, "only for a pdf"),
+            ("pdf_landscape", not pdf and self.pdf_landscape, "only for a pdf"),
+        )
+        return [{"field": name, "message": message} for name, wrong, message in checks if wrong]
 
     @property
     def target_format(self) -> str:
-        """Return the format asked for, or the target's default."""
         return self.format or ("pdf" if self.dashboard is not None else "png")
 
 
