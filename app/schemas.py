@@ -264,26 +264,10 @@ PaperSize = Literal["letter", "legal", "tabloid", "a0", "a1", "a2", "a3", "a4", 
 Pixels = Annotated[int, Field(ge=100, le=4000)]
 
 
-def _render_rules(schema: dict) -> None:
-    """State `problems()` in the schema too: exactly one target, and no options that do not fit it."""
-    props, not_pdf = schema["properties"], {"pdf_paper_size": {"type": "null"}, "pdf_landscape": {"const": False}}
-    props["dashboard"], props["look"] = props["dashboard"]["anyOf"][0], props["look"]["anyOf"][0]
-    look = {"format": {"enum": ["png", "jpg", None]}, "filters": {"maxProperties": 0}, **not_pdf}
-    image = {"properties": {"format": {"enum": ["png", "jpg"]}, **not_pdf}, "required": ["format"]}
-    schema["oneOf"] = [
-        {
-            "required": ["dashboard"],
-            "not": {"required": ["look"]},
-            "anyOf": [{"properties": {"format": {"enum": ["pdf", None]}}}, image],
-        },
-        {"required": ["look"], "not": {"required": ["dashboard"]}, "properties": look},
-    ]
-
-
 class RenderRequest(BaseModel):
     """A dashboard (pdf, png or jpg) or a Look (png or jpg) to render through Looker's render tasks."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra=_render_rules)
+    model_config = ConfigDict(extra="forbid")  # problems() is stated in the schema by openapi/renders.py
 
     dashboard: Annotated[str, StringConstraints(pattern=f"^({DASHBOARD_ID.pattern})$")] | None = None
     look: int | None = Field(None, ge=1, le=MAX_ID)

@@ -380,6 +380,7 @@ def build(settings: Settings) -> dict:
             )
         },
     }
+    renders.state_rules(components["RenderRequest"])
     paths.update(renders.paths(_operation, _ref, _json, CACHE_HEADERS))
     del keyed
     return {

@@ -11,6 +11,22 @@ HEADER = {"schema": {"type": "string"}}
 LOOKER_ERRORS = (403, 404, 422, 502, 503, 504)
 
 
+def state_rules(schema: dict) -> None:
+    """State `RenderRequest.problems()` in its schema: exactly one target, and no options that do not fit it."""
+    props, not_pdf = schema["properties"], {"pdf_paper_size": {"type": "null"}, "pdf_landscape": {"const": False}}
+    props["dashboard"], props["look"] = props["dashboard"]["anyOf"][0], props["look"]["anyOf"][0]
+    look = {"format": {"enum": ["png", "jpg", None]}, "filters": {"maxProperties": 0}, **not_pdf}
+    image = {"properties": {"format": {"enum": ["png", "jpg"]}, **not_pdf}, "required": ["format"]}
+    schema["oneOf"] = [
+        {
+            "required": ["dashboard"],
+            "not": {"required": ["look"]},
+            "anyOf": [{"properties": {"format": {"enum": ["pdf", None]}}}, image],
+        },
+        {"required": ["look"], "not": {"required": ["dashboard"]}, "properties": look},
+    ]
+
+
 def paths(operation: Callable[..., dict], ref: Callable, json: Callable, cache_headers: dict) -> dict:
     """Return the render paths, built with the main document's helpers."""
     render_id = {"name": "render_id", "in": "path", "required": True, "schema": {"type": "string"}}
