@@ -212,6 +212,7 @@ class Settings:
     metrics_file: str = "metrics.toml"
     metrics_file_required: bool = False
     reports_file: str = "reports.toml"
+    render_timeout: int = 300
     port: int = 3000
     web_concurrency: int = 2
     threads: int = 8
@@ -261,6 +262,7 @@ class Settings:
             "metrics_file": _text(env, "METRICS_FILE"),
             "metrics_file_required": bool(_text(env, "METRICS_FILE")),
             "reports_file": _text(env, "REPORTS_FILE"),
+            "render_timeout": _int(env, "RENDER_TIMEOUT", minimum=1),
             "port": _int(env, "PORT", minimum=1),
             "web_concurrency": _int(env, "WEB_CONCURRENCY", minimum=1),
             "threads": _int(env, "GUNICORN_THREADS", minimum=1),

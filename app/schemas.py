@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
-from .names import FIELD_NAME, LOOKML_NAME, Granularity
+from .names import DASHBOARD_ID, FIELD_NAME, LOOKML_NAME, Granularity
 
 NAME = f"^{LOOKML_NAME.pattern}$"
 MAX_ID = 2**53 - 1  # the largest integer a browser's JSON keeps exactly
@@ -258,3 +258,49 @@ class MetricSeries(BaseModel):
     to: str
     granularity: str
     points: list[Point]
+
+
+PaperSize = Literal["letter", "legal", "tabloid", "a0", "a1", "a2", "a3", "a4", "a5"]  # Looker's pdf_paper_size
+Pixels = Annotated[int, Field(ge=100, le=4000)]
+
+
+class RenderRequest(BaseModel):
+    """A dashboard (pdf, png or jpg) or a Look (png or jpg) to render through Looker's render tasks."""
+
+    model_config = ConfigDict(extra="forbid")  # problems() is stated in the schema by openapi/renders.py
+
+    dashboard: Annotated[str, StringConstraints(pattern=f"^({DASHBOARD_ID.pattern})$")] | None = None
+    look: int | None = Field(None, ge=1, le=MAX_ID)
+    format: Literal["pdf", "png", "jpg"] | None = Field(
+        None, description="default: pdf for a dashboard, png for a Look"
+    )
+    width: Pixels | None = None
+    height: Pixels | None = None
+    filters: dict[str, Expression] = Field(default_factory=dict, max_length=50, description="dashboard filter values")
+    pdf_paper_size: PaperSize | None = None
+    pdf_landscape: bool = False
+
+    def problems(self) -> list[dict]:
+        """Return what is wrong across fields (the target, and options that do not fit it), each naming its field."""
+        if self.dashboard is not None and self.look is not None:
+            return [{"field": f, "message": "give a dashboard or a look, not both"} for f in ("dashboard", "look")]
+        if self.dashboard is None and self.look is None:
+            return [{"field": "dashboard", "message": "give a dashboard id or a look id"}]
+        look, pdf = self.look is not None, self.target_format == "pdf"
+        checks = (
+            ("format", look and self.format == "pdf", "Looker renders Looks as png or jpg"),
+            ("filters", look and bool(self.filters), "only dashboards take filters"),
+            ("pdf_paper_size", not pdf and self.pdf_paper_size is not None, "only for a pdf"),
+            ("pdf_landscape", not pdf and self.pdf_landscape, "only for a pdf"),
+        )
+        return [{"field": name, "message": message} for name, wrong, message in checks if wrong]
+
+    @property
+    def target_format(self) -> str:
+        return self.format or ("pdf" if self.dashboard is not None else "png")
+
+
+class Render(BaseModel):
+    id: str
+    status: Literal["pending", "rendering", "success", "failure"]
+    status_detail: str | None = None

@@ -31,6 +31,7 @@ KEY = "looker_proxy"
 META_TTL = 60  # model and explore descriptions change with LookML deploys; a minute is fresh enough
 META_MAX_BYTES = 16 * 1024 * 1024
 ASSEMBLED_ENTRIES = 256
+RENDER_JOBS_MAX_BYTES = 1024 * 1024  # a job record is about 60 bytes
 
 
 @dataclass
@@ -43,6 +44,7 @@ class Services:
     looker: LookerClient
     cache: ResultCache  # query results, Looks, tiles, metrics
     meta_cache: ResultCache  # models, explores, dashboard plans, a Look's model
+    render_jobs: ResultCache  # the Looker render task of each distinct render in flight (renders' single-flight)
     limits: RateLimits
     verifier: TokenVerifier
     catalog: Catalog
@@ -91,6 +93,20 @@ def build_services(settings: Settings, clock: Callable[[], float]) -> Services:
             telemetry=telemetry,
         ),
         meta_cache=ResultCache(META_TTL, settings.cache_stale_seconds, META_MAX_BYTES, wait, clock),
+        render_jobs=ResultCache(
+            settings.render_timeout,
+            0,  # a render past RENDER_TIMEOUT is failed, never stood in for
+            RENDER_JOBS_MAX_BYTES,
+            wait,
+            clock,
+            shared=RedisStore(
+                settings.redis_url,
+                namespace=settings.looker_base_url + " render jobs",
+                lifetime=settings.render_timeout,
+            )
+            if settings.redis_url
+            else None,
+        ),
         limits=RateLimits(settings),
         verifier=TokenVerifier(settings),
         catalog=load_catalog(settings.metrics_file, settings.metrics_file_required),

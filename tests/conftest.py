@@ -34,6 +34,7 @@ PREFIXES = (
     "SMTP_",
     "DEMO_",
     "USER_ATTRIBUTES",
+    "RENDER_",
 )
 
 

@@ -18,6 +18,7 @@ def test_defaults_follow_the_contract():
     assert (settings.cache_stale_seconds, settings.cache_max_bytes) == (86400, 134217728)
     assert (settings.port, settings.web_concurrency, settings.rate_limit) == (3000, 2, "600/minute")
     assert settings.verify_ssl is True and settings.allow_anonymous is False
+    assert settings.render_timeout == 300
 
 
 def test_looker_prefixed_names_are_accepted():
@@ -67,6 +68,8 @@ def test_api_keys_carry_labels():
         ({"PORT": "http"}, "PORT"),
         ({"LOOKER_WEB_URL": "acme.looker.com"}, "LOOKER_WEB_URL"),
         ({"LOOKER_WEB_URL": "https://acme.looker.com/api/4.0"}, "LOOKER_WEB_URL"),
+        ({"RENDER_TIMEOUT": "0"}, "RENDER_TIMEOUT"),
+        ({"RENDER_TIMEOUT": "five minutes"}, "RENDER_TIMEOUT"),
     ],
 )
 def test_bad_settings_name_the_variable(change, named):

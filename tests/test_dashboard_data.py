@@ -79,7 +79,7 @@ def test_identical_tiles_run_once(client, emulator, monkeypatch):
             for i in range(4)
         ],
     }
-    monkeypatch.setattr(dashboard_data, "_load_plan", lambda dashboard_id: plan)
+    monkeypatch.setattr(dashboard_data, "load_plan", lambda dashboard_id: plan)
     emulator.state.faults.append(Fault(operation="run_inline_query", latency_ms=200))
     elements = client.get("/api/dashboards/9/data").get_json()["elements"]
     assert len({orjson.dumps(e["data"]) for e in elements}) == 1 and calls(emulator, "run_inline_query") == 1

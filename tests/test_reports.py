@@ -296,7 +296,7 @@ def test_serve_stops_cleanly_on_sigterm(emulator, tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
-    assert process.stdout.readline().startswith("Serving 3 report(s)")
+    assert process.stdout.readline().startswith("Serving 4 report(s)")
     process.send_signal(signal.SIGTERM)
     out, _ = process.communicate(timeout=30)
     assert process.returncode == 0 and "Stopped." in out

@@ -11,67 +11,18 @@ from flask import Blueprint, Response, current_app, request
 
 from ..cache.entry import Entry
 from ..cache.http import CachedAnswer, wants_refresh
-from ..cache.keys import META_TAG, cache_key, model_tag, query_key
-from ..errors import ApiError, invalid, problem_body
-from ..looker.dashboards import checked_id, element_query, element_type
-from ..looker.errors import sent
+from ..cache.keys import model_tag, query_key
+from ..errors import ApiError, problem_body
+from ..looker.dashboards import checked_id
 from ..looker.results import looker_result
-from ..schemas import write_query
 from ..security.governance import require_model
 from ..services import Services, services
+from .dashboard_plans import filter_values, load_plan, plan_key
 
 bp = Blueprint("dashboard_data", __name__, url_prefix="/api/dashboards")
 MAX_PARALLEL_TILES = 6
 ASSEMBLED_MAX_BYTES = 512 * 1024  # larger dashboards are assembled afresh (their tiles still come from the cache)
 ASSEMBLED_HEADERS = {"Content-Type": "application/json", "Cache-Control": "private, no-cache"}
-
-
-def _plan(dashboard_id: str) -> dict:
-    """Reduce Looker's dashboard to what running it needs: tiles, their queries and listeners, filters."""
-    board = sent(services().looker.call(f"dashboard {dashboard_id}", lambda sdk: sdk.dashboard(dashboard_id)), "id")
-    tiles = []
-    for element in board.dashboard_elements or []:
-        query = element_query(element)
-        listen = {}
-        for filterable in (element.result_maker.filterables or []) if element.result_maker else []:
-            listen.update({item.dashboard_filter_name: item.field for item in filterable.listen or []})
-        tiles.append(
-            {
-                "id": element.id,
-                "title": element.title or element.title_text or "",
-                "type": element_type(element),
-                "listen": listen,
-                "query": None
-                if query is None
-                else write_query(
-                    query.model,
-                    query.view,
-                    query.fields or [],
-                    query.filters or {},
-                    query.sorts,
-                    query.pivots,
-                    query.limit or 500,
-                    query.query_timezone,
-                ),
-            }
-        )
-    return {
-        "id": board.id,
-        "title": board.title,
-        "tiles": tiles,
-        "filters": {f.name: f.default_value or "" for f in board.dashboard_filters or []},
-    }
-
-
-def _plan_key(dashboard_id: str) -> str:
-    return cache_key("dashboard-plan", id=dashboard_id)
-
-
-def _load_plan(dashboard_id: str) -> dict:
-    outcome = services().meta_cache.lookup(
-        _plan_key(dashboard_id), lambda: (orjson.dumps(_plan(dashboard_id)), "application/json"), META_TAG
-    )
-    return orjson.loads(outcome.entry.body)
 
 
 def _tile_body(tile: dict, values: dict[str, str]) -> dict:
@@ -123,15 +74,8 @@ def _run_tiles(tiles: list[dict], values: dict[str, str]) -> list[tuple[str, Ent
 @bp.get("/<dashboard_id>/data")
 def get_dashboard_data(dashboard_id: str):
     """Run every tile of a dashboard with its filters (from the query string, else their defaults)."""
-    plan = _load_plan(checked_id(dashboard_id))
-    unknown = sorted(set(request.args) - set(plan["filters"]))
-    if unknown:
-        known = ", ".join(plan["filters"]) or "none"
-        raise invalid(
-            f"Unknown dashboard filter(s): {', '.join(unknown)}. This dashboard's filters: {known}.",
-            [{"field": name, "message": "not a filter of this dashboard"} for name in unknown],
-        )
-    values = {name: request.args.get(name, default) for name, default in plan["filters"].items()}
+    plan = load_plan(checked_id(dashboard_id))
+    values = filter_values(plan, request.args)
     elements, used = [], []
     for tile, result in zip(plan["tiles"], _run_tiles(plan["tiles"], values), strict=True):
         element = {"id": tile["id"], "title": tile["title"], "type": tile["type"]}
@@ -144,9 +88,9 @@ def get_dashboard_data(dashboard_id: str):
             used.append((result[0], result[1].etag))
         elements.append(element)
     body = orjson.dumps({"id": plan["id"], "title": plan["title"], "elements": elements})
-    plan_entry = services().meta_cache.fresh(_plan_key(dashboard_id))
+    plan_entry = services().meta_cache.fresh(plan_key(dashboard_id))
     if plan_entry is not None and not any("error" in e for e in elements) and len(body) <= ASSEMBLED_MAX_BYTES:
-        assembled = Assembled(_plan_key(dashboard_id), plan_entry.etag, tuple(used), body)
+        assembled = Assembled(plan_key(dashboard_id), plan_entry.etag, tuple(used), body)
         services().assembled.put(("dashboard-data", dashboard_id, request.query_string), assembled)
     return Response(body, headers=dict(ASSEMBLED_HEADERS))
 

@@ -19,6 +19,7 @@ from app.frontdoor.state import scope
 
 LOOKS_TAG = "looks"  # a Look's model is known only to Looker, so Looks are purged with any model
 META_TAG = "meta"
+RENDERS_TAG = "renders"  # a dashboard's render spans models, so rendered files are purged with any model
 MEMO_ENTRIES = 1024
 MEMO_MAX_BODY = 4096  # dashboards send small bodies; large ones are validated afresh, so the memo stays small
 
@@ -41,7 +42,7 @@ def model_tag(model: str) -> str:
 
 def purge_tags(model: str | None) -> set[str] | None:
     """Return the tags a purge of one model drops (None: everything)."""
-    return None if model is None else {model_tag(model), LOOKS_TAG}
+    return None if model is None else {model_tag(model), LOOKS_TAG, RENDERS_TAG}
 
 
 def memo_key(raw: bytes, fmt: str | None) -> tuple[bytes, str | None] | None:

@@ -9,6 +9,8 @@ from app import schemas as s
 from app.config import Settings
 from app.errors import CODES, MORE_CODES, TITLES
 
+from . import renders
+
 NAME = {"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_]{0,127}$"}
 TEXT = {"type": "string"}
 BINARY = {"type": "string", "contentMediaType": "application/octet-stream"}
@@ -97,7 +99,9 @@ def _operation(
 
 def build(settings: Settings) -> dict:
     """Return the OpenAPI document for this service as configured (MAX_ROWS shows as limit's maximum)."""
-    models = [(m, "validation") for m in (s.QueryRequest, s.LookParams, s.MetricParams, s.EmbedRequestBody)] + [
+    models = [
+        (m, "validation") for m in (s.QueryRequest, s.LookParams, s.MetricParams, s.EmbedRequestBody, s.RenderRequest)
+    ] + [
         (m, "serialization")
         for m in (
             s.Problem,
@@ -111,6 +115,7 @@ def build(settings: Settings) -> dict:
             s.EmbedUrl,
             s.MetricSummary,
             s.MetricSeries,
+            s.Render,
         )
     ]
     keyed, defs = models_json_schema(models, ref_template="#/components/schemas/{model}")
@@ -377,6 +382,8 @@ def build(settings: Settings) -> dict:
             )
         },
     }
+    renders.state_rules(components["RenderRequest"])
+    paths.update(renders.paths(_operation, _ref, _json, CACHE_HEADERS))
     if settings.demo_page:
         paths.update(_demo_paths())
     del keyed
@@ -386,15 +393,16 @@ def build(settings: Settings) -> dict:
             "title": "Looker Proxy",
             "version": "1.0.0",
             "description": "A JSON API in front of Looker: governed queries, Looks, dashboards, query tasks, "
-            "signed embeds and named metrics, cached. Errors are application/problem+json "
-            f"(RFC 9457) with a `code`: {', '.join(EVERY_CODE)}.",
+            "dashboard and Look renders, signed embeds and named metrics, cached. Errors are "
+            f"application/problem+json (RFC 9457) with a `code`: {', '.join(EVERY_CODE)}.",
         },
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}, {"apiKey": []}],
         "tags": [
             {"name": t}
             for t in ("health", "query", "tasks", "looks", "dashboards", "models", "embed", "metrics", "operations")
-        ],
+        ]
+        + [{"name": "renders"}],
         "paths": paths,
         "components": {
             "schemas": components,

@@ -48,6 +48,8 @@ def build(env) -> tuple[dict, Deps]:
 
 
 def _source(report) -> str:
+    if report.render is not None and "dashboard" in report.render:
+        return f"dashboard {report.render['dashboard']}"
     if report.look is not None:
         return f"Look {report.look}"
     if report.metric is not None:

@@ -13,12 +13,14 @@ from pydantic import ValidationError
 
 from ..config import ConfigError, SmtpSettings
 from ..names import REPORT_NAME
-from ..schemas import QueryRequest
+from ..schemas import QueryRequest, RenderRequest
 from ..tables import check_table, read_toml
 
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]{0,127}")
-FORMATS = ("csv", "html", "xlsx")
+FORMATS = ("csv", "html", "xlsx", "pdf", "png")
+RENDER_FORMATS = ("pdf", "png")  # a dashboard as pdf or png, a Look as png: rendered by Looker, attached
+RENDER_KEYS = ("filters", "width", "height", "pdf_paper_size", "pdf_landscape")
 KEYS = {
     "title",
     "schedule",
@@ -27,6 +29,8 @@ KEYS = {
     "look",
     "query",
     "metric",
+    "dashboard",
+    *RENDER_KEYS,
     "link",
     "rows_in_message",
     "email",
@@ -53,6 +57,7 @@ class Report:
     look: int | None = None
     query: dict | None = None
     metric: dict | None = None
+    render: dict | None = None  # a RenderRequest's fields: the dashboard or Look, format, size, filters
     link: str | None = None
     rows_in_message: int = 20
     email: Email | None = None
@@ -84,12 +89,13 @@ def _report(path: str, name: str, raw, max_rows: int, metric_names: set[str]) ->
             else "timezone"
         )
         raise bad(key, f"is not valid ({exc})") from None
-    fmt = raw.get("format", "csv")
+    fmt = raw.get("format", "pdf" if "dashboard" in raw else "csv")
     if fmt not in FORMATS:
         raise bad("format", f"must be one of {', '.join(FORMATS)}")
-    sources = [key for key in ("look", "query", "metric") if key in raw]
+    sources = [key for key in ("look", "query", "metric", "dashboard") if key in raw]
     if len(sources) != 1:
-        raise bad("look", "a report needs exactly one source: look, query or metric")
+        raise bad("look", "a report needs exactly one source: look, query, metric or dashboard")
+    render = _render(raw, fmt, bad)
     look = raw.get("look")
     if "look" in raw and (not isinstance(look, int) or isinstance(look, bool) or look < 1):
         raise bad("look", "must be a Look id (a positive number)")
@@ -149,12 +155,42 @@ def _report(path: str, name: str, raw, max_rows: int, metric_names: set[str]) ->
         look=look,
         query=query,
         metric=metric,
+        render=render,
         link=raw.get("link"),
         rows_in_message=rows,
         email=email,
         slack_webhook_env=webhook_env,
         destinations=tuple(d for d, on in (("email", email), ("slack", webhook_env)) if on),
     )
+
+
+def _render(raw: dict, fmt: str, bad) -> dict | None:
+    """Check a rendered report (a dashboard as pdf or png, a Look as png) with the API's own rules."""
+    if "dashboard" not in raw and fmt not in RENDER_FORMATS:
+        extra = next((key for key in RENDER_KEYS if key in raw), None)
+        if extra is not None:
+            raise bad(extra, "is only for rendered reports: a dashboard, or a Look as png")
+        return None
+    if "dashboard" not in raw and "look" not in raw:
+        raise bad("format", "pdf and png are for dashboard and Look reports")
+    dashboard = raw.get("dashboard")
+    asked = {
+        "dashboard": str(dashboard) if isinstance(dashboard, int) and not isinstance(dashboard, bool) else dashboard,
+        "look": raw.get("look"),
+        "format": fmt,
+        **{key: raw[key] for key in RENDER_KEYS if key in raw},
+    }
+    try:
+        request = RenderRequest.model_validate(asked)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise bad(".".join(str(p) for p in first["loc"]), first["msg"]) from None
+    problems = request.problems()
+    if problems:
+        raise bad(problems[0]["field"], problems[0]["message"])
+    if fmt not in RENDER_FORMATS:
+        raise bad("format", "a dashboard is sent as pdf or png")
+    return request.model_dump(exclude_none=True)
 
 
 def load_reports(path: str, max_rows: int = 5000, metric_names: set[str] | None = None) -> dict[str, Report]:

@@ -13,6 +13,7 @@ import orjson
 
 from ..errors import ApiError
 from ..looker.client import LookerClient
+from ..looker.renders import DEFAULT_SIZE, RenderSpec, wait_for_file
 from ..metrics.catalog import Catalog
 from ..metrics.series import series_query, to_points
 from .cells import Column
@@ -36,6 +37,7 @@ class Table:
     filename: str
     content_type: str
     link: str | None = None
+    render_of: str = ""  # for a rendered report: what the attachment shows, e.g. "Dashboard 'Business Pulse'"
 
     @property
     def labels(self) -> list[str]:
@@ -158,9 +160,39 @@ def explore_url(web_url: str, query: dict) -> str:
     return f"{web_url}/explore/{query['model']}/{query['view']}?{urlencode(params, quote_via=quote, safe=',[]')}"
 
 
+def rendered(report: Report, client: LookerClient, filename: str) -> Table:
+    """Render the report's dashboard or Look in Looker and wait for the file (bounded by RENDER_TIMEOUT)."""
+    ask = report.render
+    kind = "dashboard" if "dashboard" in ask else "look"
+    target, filters = str(ask.get("dashboard") or ask.get("look")), ask.get("filters") or {}
+    if kind == "dashboard":
+        board = client.call(f"dashboard {target}", lambda sdk: sdk.dashboard(target))
+        unknown = sorted(set(filters) - {f.name for f in board.dashboard_filters or []})
+        if unknown:  # Looker would ignore them and render unfiltered
+            raise ApiError(400, f"Dashboard {target} has no filter(s) {', '.join(unknown)}.")
+        title = board.title or f"Dashboard {target}"
+    else:
+        title = client.call(f"Look {target}", lambda sdk: sdk.look(target, fields="title")).title or f"Look {target}"
+    width, height = DEFAULT_SIZE[kind]
+    spec = RenderSpec(
+        kind,
+        target,
+        report.format,
+        ask.get("width") or width,
+        ask.get("height") or height,
+        dashboard_filters=urlencode(filters),
+        pdf_paper_size=ask.get("pdf_paper_size"),
+        pdf_landscape=bool(ask.get("pdf_landscape")),
+    )
+    body, content_type = wait_for_file(client, spec, client.settings.render_timeout)
+    return Table([], [], [], body, filename, content_type, report.link, render_of=f"{kind.title()} '{title}'")
+
+
 def fetch(report: Report, client: LookerClient, catalog: Catalog, today: dt.date, web_url: str = "") -> Table:
     """Ask Looker for the report's data (Looker renders csv/html/xlsx itself for Looks and queries)."""
     filename = f"{report.name}-{today.isoformat()}.{report.format}"
+    if report.render is not None:
+        return rendered(report, client, filename)
     if report.metric is not None:
         metric = catalog.metrics[report.metric["name"]]
         granularity = report.metric.get("granularity", "day")

@@ -38,6 +38,8 @@ def _when(report: Report, moment: dt.datetime) -> str:
 
 def build_email(report: Report, table: Table, slot: dt.datetime, mail: Mail, ran_at: dt.datetime) -> EmailMessage:
     """Compose the email: the first rows as a labelled table (HTML and text), the count, local run time, link, file."""
+    if table.render_of:
+        return _rendered_email(report, table, slot, mail, ran_at)
     shown = table.cells[: report.rows_in_message]
     more = len(table.rows) - len(shown)
     sender = mail.sender or "looker-proxy@localhost"
@@ -68,6 +70,29 @@ def build_email(report: Report, table: Table, slot: dt.datetime, mail: Mail, ran
     return message
 
 
+def _rendered_email(report: Report, table: Table, slot: dt.datetime, mail: Mail, ran_at: dt.datetime) -> EmailMessage:
+    """Compose the email of a rendered report: what the attached file shows, when, and the file."""
+    when = _when(report, ran_at)
+    link = f"<p><a href='{html.escape(table.link)}'>Open in Looker</a></p>" if table.link else ""
+    sender = mail.sender or "looker-proxy@localhost"
+    message = EmailMessage()
+    message["Subject"] = subject(report, table, slot)
+    message["From"] = sender
+    message["To"] = ", ".join(report.email.to)
+    message["Date"] = email.utils.format_datetime(ran_at.astimezone(dt.UTC))
+    message["Message-ID"] = email.utils.make_msgid(report.name, domain=sender.rpartition("@")[2] or "localhost")
+    message["X-Report-Slot"] = f"{report.name} {slot.isoformat()}"
+    message.set_content(f"{report.title}\n{table.render_of}, rendered at {when}, is attached ({table.filename}).\n")
+    message.add_alternative(
+        f"<html><body><h2>{html.escape(report.title, False)}</h2><p>{html.escape(table.render_of, False)}, "
+        f"rendered at {when}, is attached ({html.escape(table.filename)}).</p>{link}</body></html>",
+        subtype="html",
+    )
+    maintype, subtype = table.content_type.split("/", 1)
+    message.add_attachment(table.attachment, maintype=maintype, subtype=subtype, filename=table.filename)
+    return message
+
+
 def send_email(message: EmailMessage, mail: Mail, timeout: float = 30) -> None:
     """Send over SMTP (STARTTLS and login when configured)."""
     if not mail.host:
@@ -86,9 +111,14 @@ def send_email(message: EmailMessage, mail: Mail, timeout: float = 30) -> None:
 def slack_payload(report: Report, table: Table, slot: dt.datetime) -> dict:
     """Return a short summary with the first rows, in Slack's incoming-webhook format."""
     shown = table.cells[: min(report.rows_in_message, 10)]
-    text = f"*{report.title}* ({local(report, slot).date().isoformat()}): {len(table.rows)} rows"
+    day = local(report, slot).date().isoformat()
+    text = f"*{report.title}* ({day}): {len(table.rows)} rows"
+    if table.render_of:
+        text = f"*{report.title}* ({day}): {table.render_of}, sent by email as {table.filename}"
     if table.link:
         text += f" <{table.link}|open in Looker>"
+    if table.render_of:  # Slack gets the link; the file goes by email
+        return {"text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
     return {
         "text": text,
         "blocks": [
