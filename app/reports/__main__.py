@@ -14,6 +14,7 @@ from pathlib import Path
 from ..config import ConfigError, ReportSettings, Settings, log_level
 from ..logs import configure_logging
 from ..looker.client import LookerClient
+from ..looker.users import UserSessions
 from ..metrics.catalog import load_catalog
 from .config import load_reports
 from .ledger import FileLedger, RedisLedger
@@ -29,6 +30,13 @@ def read_reports(settings: Settings) -> dict:
     return load_reports(settings.reports_file, settings.max_rows, set(catalog.metrics))
 
 
+def _client(settings):
+    """Return the worker's Looker client, able to act as a report's per-user identity."""
+    client = LookerClient(settings, pool_size=4)
+    client.users = UserSessions(settings, client)
+    return client
+
+
 def build(env) -> tuple[dict, Deps]:
     """Read every setting and file a run needs; raise ConfigError naming the first problem."""
     worker = ReportSettings.from_env(env)
@@ -37,7 +45,7 @@ def build(env) -> tuple[dict, Deps]:
     reports = read_reports(settings)
     ledger = RedisLedger(settings.redis_url) if settings.redis_url else FileLedger(worker.state_file)
     deps = Deps(
-        client=LookerClient(settings, pool_size=4),
+        client=_client(settings),
         catalog=catalog,
         mail=worker.smtp,
         ledger=ledger,

@@ -35,6 +35,7 @@ KEYS = {
     "rows_in_message",
     "email",
     "slack",
+    "user_attributes",
 }
 SUBJECT_FIELDS = {"title": "t", "report": "r", "date": "d", "rows": 0}
 
@@ -63,6 +64,7 @@ class Report:
     email: Email | None = None
     slack_webhook_env: str | None = None
     destinations: tuple[str, ...] = field(default=())
+    user_attributes: tuple[tuple[str, str], ...] = ()  # run as a per-user identity (USER_ATTRIBUTES) with these
 
     def trigger(self) -> CronTrigger:
         return CronTrigger.from_crontab(self.schedule, timezone=self.timezone)
@@ -157,11 +159,21 @@ def _report(path: str, name: str, raw, max_rows: int, metric_names: set[str]) ->
         metric=metric,
         render=render,
         link=raw.get("link"),
+        user_attributes=_user_attributes(raw.get("user_attributes"), bad),
         rows_in_message=rows,
         email=email,
         slack_webhook_env=webhook_env,
         destinations=tuple(d for d, on in (("email", email), ("slack", webhook_env)) if on),
     )
+
+
+def _user_attributes(raw, bad) -> tuple[tuple[str, str], ...]:
+    """Check `user_attributes = { brand = "Calvin Klein" }`: Looker user attribute names to text values."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict) or not raw or not all(isinstance(v, str | int | float) for v in raw.values()):
+        raise bad("user_attributes", 'must be a table of attribute = "value", e.g. { brand = "Calvin Klein" }')
+    return tuple(sorted((str(k), str(v)) for k, v in raw.items()))
 
 
 def _render(raw: dict, fmt: str, bad) -> dict | None:

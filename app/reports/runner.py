@@ -12,8 +12,10 @@ from pathlib import Path
 import orjson
 
 from ..errors import ApiError
+from ..frontdoor.state import RequestState, enter, leave
 from ..looker.client import LookerClient
 from ..metrics.catalog import Catalog
+from ..security.people import LookerUser
 from .config import Mail, Report
 from .data import Table, fetch
 from .deliver import DeliveryError, build_email, send_email, send_slack, slack_payload
@@ -81,10 +83,23 @@ def _send(report: Report, destination: str, table: Table, slot: dt.datetime, dep
     _retrying(lambda: send_slack(url, payload), deps.delays, deps.sleep, lambda exc: isinstance(exc, DeliveryError))
 
 
+def as_identity(report: Report, run: Callable[[], Table]) -> Table:
+    """Run a report's Looker calls as its per-user identity when it names user_attributes, else as the service."""
+    if not report.user_attributes:
+        return run()
+    state = RequestState(time.perf_counter(), f"report-{report.name}")
+    state.user = LookerUser(f"report:{report.name}", report.user_attributes)
+    token = enter(state)
+    try:
+        return run()
+    finally:
+        leave(token)
+
+
 def dry_run(report: Report, slot: dt.datetime, deps: Deps, out: Path) -> Outcome:
     """Write what would be sent into a folder; send nothing, record nothing."""
     table = _retrying(
-        lambda: fetch(report, deps.client, deps.catalog, slot.date(), deps.web_url),
+        lambda: as_identity(report, lambda: fetch(report, deps.client, deps.catalog, slot.date(), deps.web_url)),
         deps.delays,
         deps.sleep,
         _looker_retryable,
@@ -118,7 +133,7 @@ def run_report(report: Report, slot: dt.datetime, deps: Deps) -> Outcome:
         return outcome
     try:
         table = _retrying(
-            lambda: fetch(report, deps.client, deps.catalog, slot.date(), deps.web_url),
+            lambda: as_identity(report, lambda: fetch(report, deps.client, deps.catalog, slot.date(), deps.web_url)),
             deps.delays,
             deps.sleep,
             _looker_retryable,
