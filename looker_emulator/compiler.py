@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import threading
-from dataclasses import dataclass, field
 
 from . import filters as flt
 from .lookml import REF, Explore, Field, Model
+from .pivot import Result, clean, inline, pivot
 
 
 class QueryError(ValueError):
@@ -17,17 +17,6 @@ class QueryError(ValueError):
     def __init__(self, message: str, errors: list[dict] | None = None, status: int = 422):
         super().__init__(message)
         self.message, self.errors, self.status = message, errors or [], status
-
-
-@dataclass
-class Result:
-    """Rows keyed by field name, in the query's field order, with what produced them."""
-
-    fields: list[Field]
-    rows: list[dict]
-    sql: str
-    pivots: list[Field] = field(default_factory=list)
-    pivot_keys: list[str] = field(default_factory=list)
 
 
 class Compiler:
@@ -280,11 +269,11 @@ class Compiler:
         with self._lock:
             cursor = self.db.execute(sql, params)
             raw_rows = cursor.fetchall()
-        rows = [{f.name: _clean(value) for f, value in zip(fields, row, strict=True)} for row in raw_rows]
-        shown = _inline(sql, params)
+        rows = [{f.name: clean(value) for f, value in zip(fields, row, strict=True)} for row in raw_rows]
+        shown = inline(sql, params)
         if not pivots:
             return Result(fields, rows, shown)
-        return _pivot(fields, pivots, rows, shown, self._limit(query.get("limit")))
+        return pivot(fields, pivots, rows, shown, self._limit(query.get("limit")))
 
     def scalar(self, sql: str):
         """Run one SQL statement and return the first column of its first row (None when no row)."""
@@ -296,42 +285,3 @@ class Compiler:
         """Copy another database over this one in place, so everything holding the connection sees the new rows."""
         with self._lock:
             fresh.backup(self.db)
-
-
-def _clean(value):
-    return round(value, 4) if isinstance(value, float) else value
-
-
-def _inline(sql: str, params: list) -> str:
-    """Return the SQL with its parameters written in, as Looker shows the SQL it ran."""
-    parts = sql.split("?")
-    out = parts[0]
-    for value, part in zip(params, parts[1:], strict=True):
-        literal = f"{value:g}" if isinstance(value, float) else "'" + str(value).replace("'", "''") + "'"
-        out += literal + part
-    return out
-
-
-def _pivot(fields: list[Field], pivots: list[Field], rows: list[dict], sql: str, limit: int | None) -> Result:
-    pivot_names = [p.name for p in pivots]
-    keep = [f for f in fields if f.name not in pivot_names]
-    keys: list[str] = []
-    grouped: dict[tuple, dict] = {}
-    for row in rows:
-        key = "|FIELD|".join(str(row[name]) for name in pivot_names)
-        if key not in keys:
-            keys.append(key)
-        ident = tuple(row[f.name] for f in keep if f.category == "dimension")
-        target = grouped.setdefault(ident, {f.name: row[f.name] for f in keep if f.category == "dimension"})
-        for f in keep:
-            if f.category == "measure":
-                target.setdefault(f.name, {})[key] = row[f.name]
-    keys.sort()
-    out = list(grouped.values())
-    for row in out:
-        for f in keep:
-            if f.category == "measure":
-                row[f.name] = {key: row.get(f.name, {}).get(key) for key in keys}
-    if limit is not None:
-        out = out[:limit]
-    return Result(keep, out, sql, pivots, keys)

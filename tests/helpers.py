@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import orjson
 import requests
 from looker_sdk.rtl import api_settings
 from openapi_schema_validator import OAS30ReadValidator
@@ -95,6 +96,11 @@ def wait_complete(client, task_id, seconds=10):
             return reply
         assert time.monotonic() < deadline
         time.sleep(0.05)
+
+
+def rows(sdk, query: dict, fmt: str = "json"):
+    """Return an inline query's rows through the SDK, parsed."""
+    return orjson.loads(sdk.run_inline_query(fmt, query))
 
 
 def wait_until(condition, seconds: float = 10.0) -> None:
