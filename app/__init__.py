@@ -7,11 +7,11 @@ from collections.abc import Callable
 
 from flask import Flask
 
-from . import errors, logs, services
+from . import errors, logs, routing, services
 from .cache import fast_path
 from .config import Settings
 from .metrics.catalog import load_catalog
-from .security import headers, identity, limits
+from .security import body, headers, identity, limits
 
 MAX_BODY_BYTES = 64 * 1024
 
@@ -37,10 +37,12 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], float] =
     limits.init_app(app, parts.limits)  # after identity: limits are counted per authenticated caller
     headers.init_app(app, settings)
     errors.init_app(app)
+    routing.init_app(app)  # before the blueprints: their rules take the map's converters and slash rules
 
     from .api import BLUEPRINTS
 
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     fast_path.wrap(app, parts)  # fresh hits of POST /api/query skip Flask's request machinery
+    body.wrap(app, MAX_BODY_BYTES)  # outermost: a chunked body past 64 KiB is 413 on either path
     return app
