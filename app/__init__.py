@@ -43,6 +43,6 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], float] =
 
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
-    fast_path.wrap(app, parts)  # fresh hits of POST /api/query skip Flask's request machinery
-    body.wrap(app, MAX_BODY_BYTES)  # outermost: a chunked body past 64 KiB is 413 on either path
+    body.wrap(app, MAX_BODY_BYTES)  # a chunked body gets a size, so past 64 KiB it is 413 like any other
+    fast_path.wrap(app, parts)  # fresh hits of POST /api/query skip Flask's request machinery (sized bodies only)
     return app

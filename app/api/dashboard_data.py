@@ -8,8 +8,8 @@ import orjson
 from flask import Blueprint, Response, current_app, request
 
 from ..cache.keys import META_TAG, cache_key, model_tag, query_key
-from ..errors import ApiError, invalid, problem_body
-from ..looker.dashboards import checked_id, element_query, element_type
+from ..errors import ApiError, problem_body
+from ..looker.dashboards import checked_id, element_query, element_type, refuse_unknown_filters
 from ..looker.results import looker_result
 from ..schemas import write_query
 from ..security.governance import require_model
@@ -113,13 +113,7 @@ def _run_tiles(tiles: list[dict], values: dict[str, str]) -> list:
 def get_dashboard_data(dashboard_id: str):
     """Run every tile of a dashboard with its filters (from the query string, else their defaults)."""
     plan = _load_plan(checked_id(dashboard_id))
-    unknown = sorted(set(request.args) - set(plan["filters"]))
-    if unknown:
-        known = ", ".join(plan["filters"]) or "none"
-        raise invalid(
-            f"Unknown dashboard filter(s): {', '.join(unknown)}. This dashboard's filters: {known}.",
-            [{"field": name, "message": "not a filter of this dashboard"} for name in unknown],
-        )
+    refuse_unknown_filters(request.args, plan["filters"])
     values = {name: request.args.get(name, default) for name, default in plan["filters"].items()}
     elements = []
     for tile, result in zip(plan["tiles"], _run_tiles(plan["tiles"], values), strict=True):

@@ -4,13 +4,14 @@ from the server's settings; the request body can only add dashboard filters."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 import orjson
 from flask import Blueprint, Response, request
 
 from ..errors import ApiError
-from ..looker.dashboards import checked_id
+from ..looker.dashboards import checked_id, filter_names, refuse_unknown_filters
 from ..looker.embed import signed_embed_url
 from ..names import LOOKML_NAME
 from ..schemas import EmbedRequestBody
@@ -29,12 +30,14 @@ def _filters() -> dict[str, str]:
     return parse(EmbedRequestBody, json_body()).filters
 
 
-def _issue(target: str, kind: str, ident: str) -> Response:
+def _issue(target: str, kind: str, ident: str, known_filters: Callable[[], list[str]] | None = None) -> Response:
     settings = services().settings
     models = list(settings.embed_models or settings.allowed_models)
     if not models:
         raise ApiError(403, "Embedding is not enabled here: set EMBED_MODELS (or ALLOWED_MODELS) on the service.")
     filters = _filters()
+    if filters and known_filters is not None:  # the same names GET /api/dashboards/<id>/data accepts
+        refuse_unknown_filters(filters, known_filters(), "filters.")
     path = target + ("?" + urlencode(filters) if filters else "")
     user = caller()
     if settings.looker_embed_secret:
@@ -73,7 +76,7 @@ def _issue(target: str, kind: str, ident: str) -> Response:
 def embed_dashboard(dashboard_id: str):
     """Issue a signed URL that opens a dashboard for the caller."""
     dashboard_id = checked_id(dashboard_id)
-    return _issue(f"/embed/dashboards/{dashboard_id}", "dashboard", dashboard_id)
+    return _issue(f"/embed/dashboards/{dashboard_id}", "dashboard", dashboard_id, lambda: filter_names(dashboard_id))
 
 
 @bp.post("/looks/<int(max=9007199254740991):look_id>")

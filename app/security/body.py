@@ -3,7 +3,7 @@
 Werkzeug checks a declared Content-Length against MAX_CONTENT_LENGTH, but a chunked body (a server that
 dechunks sets `wsgi.input_terminated`) is only read up to the limit: the rest was silently dropped and the
 cut body ran. Here a chunked body is read once, up to one byte past the limit, and handed on as a body with a
-Content-Length, so the route and the fast path see one kind of body and Werkzeug's 413 applies to both.
+Content-Length, so Werkzeug's 413 applies to it as to any other. The fast path, in front, takes sized bodies only.
 """
 
 from __future__ import annotations
@@ -46,5 +46,5 @@ class SizedBodies:
 
 
 def wrap(app, limit: int) -> None:
-    """Put the sizing in front of everything else (the fast path included); call after fast_path.wrap."""
+    """Put the sizing in front of Flask; call before fast_path.wrap, which passes chunked bodies on to it."""
     app.wsgi_app = SizedBodies(app.wsgi_app, limit)
