@@ -128,6 +128,18 @@ class QueryRequest(BaseModel):
         )
 
 
+def _query_bool(value: object) -> object:
+    """Take `true` or `false` from a query string; pydantic alone also takes yes, on, 1, t..."""
+    if isinstance(value, str):
+        if value not in ("true", "false"):
+            raise ValueError("must be true or false")
+        return value == "true"
+    return value
+
+
+QueryBool = Annotated[bool, BeforeValidator(_query_bool)]
+
+
 class LookParams(BaseModel):
     """Query-string options of GET /api/looks/<id>."""
 
@@ -135,7 +147,7 @@ class LookParams(BaseModel):
 
     format: LookFormat = "json"
     limit: int | None = Field(None, ge=1)
-    apply_formatting: bool = False
+    apply_formatting: QueryBool = False
 
     _limit = field_validator("limit")(_check_limit)
 

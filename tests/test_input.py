@@ -96,7 +96,17 @@ def test_right_types_still_run(client, change):
 
 @pytest.mark.parametrize(
     "raw",
-    [b'{"model": NaN}', b'{"limit": Infinity}', b'{"limit": 1e400}', b"[" * 5000 + b"]" * 5000, b"\xff\xfe{}"],
+    [
+        b'{"model": NaN}',
+        b'{"limit": Infinity}',
+        b'{"limit": 1e400}',
+        b"[" * 5000 + b"]" * 5000,
+        b'{"x": ' + b"[" * 1000 + b"]" * 1000 + b"}",
+        b"\xff\xfe{}",
+        b'{"model": "finance", "model": "thelook", "view": "orders", "fields": ["orders.count"]}',
+        b'{"model": "thelook", "view": "orders", "fields": ["orders.count"], "filters": {"orders.id": 1, "orders.id": 2'
+        b"}}",
+    ],
 )
 def test_json_that_is_not_json_is_400(client, emulator, raw):
     problem(client.post("/api/query", headers=H, data=raw, content_type="application/json"), 400, "invalid_request")
@@ -172,3 +182,25 @@ def test_periods_cut_by_from_or_to_are_marked_partial(client, query, partial):
     points = client.get(f"/api/metrics/revenue?{query}", headers=H).get_json()["points"]
     assert [p["period"] for p in points if p.get("partial")] == partial
     assert all(p["partial"] is True for p in points if "partial" in p)
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("apply_formatting=yes", "apply_formatting"),
+        ("apply_formatting=1", "apply_formatting"),
+        ("limit=1&limit=2", "limit"),
+        ("format=csv&format=json", "format"),
+        ("limit=%EF%BC%91", "limit"),
+    ],
+)
+def test_look_options_are_strict_and_single(client, emulator, query, field):
+    body = problem(client.get(f"/api/looks/1?{query}", headers=H), 400, "invalid_request")
+    assert [e["field"] for e in body["errors"]] == [field]
+    assert calls(emulator, "run_look") == 0
+
+
+def test_repeated_json_keys_are_named(client):
+    raw = b'{"model": "finance", "model": "thelook", "view": "orders", "fields": ["orders.count"]}'
+    reply = client.post("/api/query", headers=H, data=raw, content_type="application/json")
+    assert problem(reply, 400, "invalid_request")["errors"] == [{"field": "model", "message": "given more than once"}]
