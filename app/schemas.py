@@ -93,6 +93,9 @@ def _check_time_zone(value: str | None) -> str | None:
     return value
 
 
+TimeZone = Annotated[str, WithJsonSchema({"type": "string", "enum": sorted(TIME_ZONES)})]  # documented as checked
+
+
 def _check_limit(value: int | None, info: ValidationInfo) -> int | None:
     maximum = (info.context or {}).get("max_rows", 5000)
     if value is not None and value > maximum:
@@ -116,7 +119,7 @@ class QueryRequest(BaseModel):
     limit: Annotated[int, BeforeValidator(_limit_number)] = Field(500, ge=1)
     format: QueryFormat = "json"
     apply_formatting: bool = False
-    query_timezone: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_+/-]{1,64}$")] | None = None
+    query_timezone: TimeZone | None = None
 
     _limit = field_validator("limit")(_check_limit)
     _time_zone = field_validator("query_timezone")(_check_time_zone)

@@ -73,10 +73,15 @@ def _refuse_repeated_keys(raw: bytes) -> None:
 
 def query_args(model: type[M], **context) -> M:
     """Validate the query string against a model; a parameter given twice is a 400, not its first value."""
+    return parse(model, single_args(), **context)
+
+
+def single_args() -> dict[str, str]:
+    """Return the query string as a mapping, or raise a 400 naming each parameter given more than once."""
     repeated = sorted(name for name, values in request.args.lists() if len(values) > 1)
     if repeated:
         raise invalid(
             f"The query string repeats {', '.join(repeated)}; give each parameter once.",
             [{"field": name, "message": "given more than once"} for name in repeated],
         )
-    return parse(model, request.args.to_dict(), **context)
+    return request.args.to_dict()

@@ -204,3 +204,9 @@ def test_repeated_json_keys_are_named(client):
     raw = b'{"model": "finance", "model": "thelook", "view": "orders", "fields": ["orders.count"]}'
     reply = client.post("/api/query", headers=H, data=raw, content_type="application/json")
     assert problem(reply, 400, "invalid_request")["errors"] == [{"field": "model", "message": "given more than once"}]
+
+
+def test_a_dashboard_filter_given_twice_is_400(client, emulator):
+    body = problem(client.get("/api/dashboards/1/data?Date=7+days&Date=1+day", headers=H), 400, "invalid_request")
+    assert body["errors"] == [{"field": "Date", "message": "given more than once"}]
+    assert calls(emulator, "run_inline_query") == 0

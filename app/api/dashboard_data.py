@@ -5,7 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import orjson
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app
 
 from ..cache.keys import META_TAG, cache_key, model_tag, query_key
 from ..errors import ApiError, problem_body
@@ -14,6 +14,7 @@ from ..looker.results import looker_result
 from ..schemas import write_query
 from ..security.governance import require_model
 from ..services import services
+from ..validation import single_args
 
 bp = Blueprint("dashboard_data", __name__, url_prefix="/api/dashboards")
 MAX_PARALLEL_TILES = 6
@@ -113,8 +114,9 @@ def _run_tiles(tiles: list[dict], values: dict[str, str]) -> list:
 def get_dashboard_data(dashboard_id: str):
     """Run every tile of a dashboard with its filters (from the query string, else their defaults)."""
     plan = _load_plan(checked_id(dashboard_id))
-    refuse_unknown_filters(request.args, plan["filters"])
-    values = {name: request.args.get(name, default) for name, default in plan["filters"].items()}
+    given = single_args()
+    refuse_unknown_filters(given, plan["filters"])
+    values = {name: given.get(name, default) for name, default in plan["filters"].items()}
     elements = []
     for tile, result in zip(plan["tiles"], _run_tiles(plan["tiles"], values), strict=True):
         element = {"id": tile["id"], "title": tile["title"], "type": tile["type"]}
