@@ -31,7 +31,7 @@ def _settings():
 _SETTINGS = _settings()
 wsgi_app = "app:create_app()"  # each worker builds its own app and Looker client after the fork
 bind = f"0.0.0.0:{_SETTINGS.port}"
-worker_class = "gthread"
+worker_class = "app.worker.ProblemWorker"  # gthread, with problem+json for the requests gunicorn refuses
 workers = _SETTINGS.web_concurrency
 threads = _SETTINGS.threads
 timeout = 60  # gthread heartbeat only; each Looker call is bounded by LOOKERSDK_TIMEOUT

@@ -7,10 +7,11 @@ from collections.abc import Callable
 
 from flask import Flask
 
-from . import errors, services
+from . import errors, routing, services
 from .config import Settings
 from .frontdoor import door
 from .metrics.catalog import load_catalog
+from .security import body
 
 MAX_BODY_BYTES = 64 * 1024
 
@@ -37,6 +38,7 @@ def create_app(
     services.init_app(app, parts)
 
     errors.init_app(app)
+    routing.init_app(app)  # before the blueprints: their rules take the map's converters and slash rules
 
     from .api import BLUEPRINTS, FAST_ANSWERS
 
@@ -46,5 +48,6 @@ def create_app(
         from .api import demo
 
         app.register_blueprint(demo.bp)
+    body.wrap(app, MAX_BODY_BYTES)  # a chunked body gets a size, so past 64 KiB it is 413 like any other
     door.wrap(app, parts, FAST_ANSWERS if fast_answers else {})  # every request passes it; fresh hits skip Flask
     return app

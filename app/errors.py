@@ -6,11 +6,15 @@
 404 not_found               unknown route, Look, dashboard, model, explore, task, metric or report
 405 method_not_allowed      with Allow
 413 payload_too_large       body over 64 KiB
+414 uri_too_long            a request line gunicorn refuses (over 4 KB)
 415 unsupported_media_type  a body that is not JSON where JSON is expected
+417 expectation_failed      an Expect header other than 100-continue
 422 looker_validation       Looker rejected the query; its messages in `errors`
 422 looker_query_failed     Looker ran the query and the database failed it (200 with `looker_error`); never cached
 429 rate_limited            with Retry-After
+431 headers_too_large       request headers gunicorn refuses (too many or too large)
 500 internal_error          a bug of ours; logged with its traceback, never shown
+501 not_implemented         a Transfer-Encoding gunicorn does not support
 502 looker_error            Looker answered 5xx or garbage, or refused the service account's credentials
 503 looker_unavailable      Looker unreachable or rate-limiting us (with Retry-After)
 504 looker_timeout          a Looker call ran past LOOKERSDK_TIMEOUT
@@ -31,10 +35,14 @@ CODES = {
     404: "not_found",
     405: "method_not_allowed",
     413: "payload_too_large",
+    414: "uri_too_long",
     415: "unsupported_media_type",
+    417: "expectation_failed",
     422: "looker_validation",
     429: "rate_limited",
+    431: "headers_too_large",
     500: "internal_error",
+    501: "not_implemented",
     502: "looker_error",
     503: "looker_unavailable",
     504: "looker_timeout",
@@ -48,10 +56,14 @@ TITLES = {
     404: "Not found",
     405: "Method not allowed",
     413: "Payload too large",
+    414: "Request line too long",
     415: "Unsupported media type",
+    417: "Expectation failed",
     422: "Looker rejected the query",
     429: "Too many requests",
+    431: "Request headers too large",
     500: "Internal error",
+    501: "Not implemented",
     502: "Looker error",
     503: "Looker unavailable",
     504: "Looker timeout",
@@ -98,6 +110,14 @@ def invalid(detail: str, errors: list[dict] | None = None) -> ApiError:
 
 def problem_body(status: int, detail: str, code: str | None = None, errors: list[dict] | None = None) -> dict:
     """Return the problem object; dashboard tiles embed it as their `error`."""
+    state = current()
+    return problem_document(status, detail, state.request_id if state is not None else None, code, errors)
+
+
+def problem_document(
+    status: int, detail: str, request_id: str | None, code: str | None = None, errors: list[dict] | None = None
+) -> dict:
+    """Return the problem object for a request id, with no request context (gunicorn's refusals use it)."""
     code = code or CODES.get(status, "error")
     body = {
         "type": f"/docs#{code}",
@@ -105,7 +125,7 @@ def problem_body(status: int, detail: str, code: str | None = None, errors: list
         "status": status,
         "detail": detail,
         "code": code,
-        "request_id": state.request_id if (state := current()) is not None else None,
+        "request_id": request_id,
     }
     if errors is not None:
         body["errors"] = errors

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+import math
+import zoneinfo
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    StringConstraints,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
 
 from .names import DASHBOARD_ID, FIELD_NAME, LOOKML_NAME, Granularity
 
@@ -17,6 +29,24 @@ Name = Annotated[str, StringConstraints(pattern=NAME)]
 FieldName = Annotated[str, StringConstraints(pattern=FIELD)]
 Sort = Annotated[str, StringConstraints(pattern=FIELD[:-1] + r"( (asc|desc|ASC|DESC))?$")]
 Expression = Annotated[str, StringConstraints(max_length=1000)]
+MAX_EXPRESSION = 1000
+TIME_ZONES = frozenset(zoneinfo.available_timezones())  # the IANA names Looker's query_timezone takes
+
+
+def _filter_value(value: object) -> str | int | float:
+    """Accept a Looker filter expression or a plain number, with one message for anything else."""
+    if isinstance(value, str) and len(value) <= MAX_EXPRESSION:
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return value
+    raise ValueError(f"must be a filter expression (a string of at most {MAX_EXPRESSION} characters) or a number")
+
+
+FilterValue = Annotated[
+    str | int | float,
+    PlainValidator(_filter_value),
+    WithJsonSchema({"anyOf": [{"type": "string", "maxLength": MAX_EXPRESSION}, {"type": "number"}]}),
+]
 
 
 def write_query(
@@ -46,6 +76,26 @@ def write_query(
     return body
 
 
+def _limit_number(value: object) -> object:
+    """Take a limit as a JSON integer or a string of ASCII digits (Looker's spec types it as a string)."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError("limit must be an integer")
+    if isinstance(value, str):
+        if not (value.isascii() and value.isdigit() and len(value) <= 12):
+            raise ValueError("limit must be an integer")
+        return int(value)
+    return value
+
+
+def _check_time_zone(value: str | None) -> str | None:
+    if value is not None and value not in TIME_ZONES:
+        raise ValueError(f"'{value}' is not an IANA time zone name (such as 'UTC' or 'America/New_York')")
+    return value
+
+
+TimeZone = Annotated[str, WithJsonSchema({"type": "string", "enum": sorted(TIME_ZONES)})]  # documented as checked
+
+
 def _check_limit(value: int | None, info: ValidationInfo) -> int | None:
     maximum = (info.context or {}).get("max_rows", 5000)
     if value is not None and value > maximum:
@@ -54,30 +104,43 @@ def _check_limit(value: int | None, info: ValidationInfo) -> int | None:
 
 
 class QueryRequest(BaseModel):
-    """A Looker query as a client sends it to POST /api/query."""
+    """A Looker query as a client sends it to POST /api/query (JSON types as they are: `true` is not 1)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     model: Name
     view: Name
     fields: list[FieldName] = Field(min_length=1, max_length=200)
-    filters: dict[FieldName, Expression | int | float] = Field(
+    filters: dict[FieldName, FilterValue] = Field(
         default_factory=dict, max_length=100, json_schema_extra={"additionalProperties": False}
     )
     sorts: list[Sort] = Field(default_factory=list, max_length=50)
     pivots: list[FieldName] = Field(default_factory=list, max_length=10)
-    limit: int = Field(500, ge=1)
+    limit: Annotated[int, BeforeValidator(_limit_number)] = Field(500, ge=1)
     format: QueryFormat = "json"
     apply_formatting: bool = False
-    query_timezone: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_+/-]{1,64}$")] | None = None
+    query_timezone: TimeZone | None = None
 
     _limit = field_validator("limit")(_check_limit)
+    _time_zone = field_validator("query_timezone")(_check_time_zone)
 
     def looker_body(self) -> dict:
         """Return the WriteQuery body for Looker (limit as a string, as the spec types it)."""
         return write_query(
             self.model, self.view, self.fields, self.filters, self.sorts, self.pivots, self.limit, self.query_timezone
         )
+
+
+def _query_bool(value: object) -> object:
+    """Take `true` or `false` from a query string; pydantic alone also takes yes, on, 1, t..."""
+    if isinstance(value, str):
+        if value not in ("true", "false"):
+            raise ValueError("must be true or false")
+        return value == "true"
+    return value
+
+
+QueryBool = Annotated[bool, BeforeValidator(_query_bool)]
 
 
 class LookParams(BaseModel):
@@ -87,7 +150,7 @@ class LookParams(BaseModel):
 
     format: LookFormat = "json"
     limit: int | None = Field(None, ge=1)
-    apply_formatting: bool = False
+    apply_formatting: QueryBool = False
 
     _limit = field_validator("limit")(_check_limit)
 
@@ -247,6 +310,7 @@ class MetricSummary(BaseModel):
 class Point(BaseModel):
     period: str
     value: float
+    partial: bool = Field(False, description="true when `from` or `to` cuts the period; absent otherwise")
 
 
 class MetricSeries(BaseModel):

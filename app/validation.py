@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import TypeVar
 
 import orjson
@@ -43,9 +44,44 @@ def json_body() -> dict:
         raise invalid(f"The body is not valid JSON: {exc.msg} at position {exc.pos}.") from None
     if not isinstance(data, dict):
         raise invalid("The body must be a JSON object.", [{"field": "body", "message": "expected an object"}])
+    _refuse_repeated_keys(raw)
     return data
 
 
+def _pairs(pairs: list[tuple[str, object]]) -> dict:
+    names = [name for name, _ in pairs]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise invalid(
+            f"The body repeats the key(s) {', '.join(repeated)}; send each once.",
+            [{"field": name, "message": "given more than once"} for name in repeated],
+        )
+    return dict(pairs)
+
+
+def _refuse_repeated_keys(raw: bytes) -> None:
+    """Raise a 400 when an object repeats a key: orjson keeps the last, another parser may keep the first.
+
+    This second parse runs only for bodies not seen before (validated bodies are remembered), and only after
+    orjson accepted the body, so its depth and numbers are already sane.
+    """
+    try:
+        json.loads(raw, object_pairs_hook=_pairs)
+    except RecursionError:
+        raise invalid("The body nests too deeply.") from None
+
+
 def query_args(model: type[M], **context) -> M:
-    """Validate the query string against a model (single-valued parameters only)."""
-    return parse(model, request.args.to_dict(), **context)
+    """Validate the query string against a model; a parameter given twice is a 400, not its first value."""
+    return parse(model, single_args(), **context)
+
+
+def single_args() -> dict[str, str]:
+    """Return the query string as a mapping, or raise a 400 naming each parameter given more than once."""
+    repeated = sorted(name for name, values in request.args.lists() if len(values) > 1)
+    if repeated:
+        raise invalid(
+            f"The query string repeats {', '.join(repeated)}; give each parameter once.",
+            [{"field": name, "message": "given more than once"} for name in repeated],
+        )
+    return request.args.to_dict()

@@ -17,6 +17,7 @@ from ..looker.dashboards import checked_id
 from ..looker.results import looker_result
 from ..security.governance import require_model
 from ..services import Services, services
+from ..validation import single_args
 from .dashboard_plans import filter_values, load_plan, plan_key
 
 bp = Blueprint("dashboard_data", __name__, url_prefix="/api/dashboards")
@@ -75,7 +76,7 @@ def _run_tiles(tiles: list[dict], values: dict[str, str]) -> list[tuple[str, Ent
 def get_dashboard_data(dashboard_id: str):
     """Run every tile of a dashboard with its filters (from the query string, else their defaults)."""
     plan = load_plan(checked_id(dashboard_id))
-    values = filter_values(plan, request.args)
+    values = filter_values(plan, single_args())
     elements, used = [], []
     for tile, result in zip(plan["tiles"], _run_tiles(plan["tiles"], values), strict=True):
         element = {"id": tile["id"], "title": tile["title"], "type": tile["type"]}

@@ -11,8 +11,7 @@ from collections.abc import Mapping
 import orjson
 
 from ..cache.keys import META_TAG, cache_key
-from ..errors import invalid
-from ..looker.dashboards import element_query, element_type
+from ..looker.dashboards import element_query, element_type, refuse_unknown_filters
 from ..looker.errors import sent
 from ..schemas import write_query
 from ..services import services
@@ -72,13 +71,7 @@ def load_plan(dashboard_id: str) -> dict:
 
 def filter_values(plan: dict, given: Mapping[str, str]) -> dict[str, str]:
     """Return every filter's value (given, else its default) in the dashboard's order; 400 for unknown names."""
-    unknown = sorted(set(given) - set(plan["filters"]))
-    if unknown:
-        known = ", ".join(plan["filters"]) or "none"
-        raise invalid(
-            f"Unknown dashboard filter(s): {', '.join(unknown)}. This dashboard's filters: {known}.",
-            [{"field": name, "message": "not a filter of this dashboard"} for name in unknown],
-        )
+    refuse_unknown_filters(given, plan["filters"])
     return {name: given.get(name, default) for name, default in plan["filters"].items()}
 
 

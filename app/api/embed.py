@@ -12,7 +12,7 @@ from flask import Blueprint, Response, request
 
 from ..errors import ApiError
 from ..frontdoor.state import acting_user
-from ..looker.dashboards import checked_id
+from ..looker.dashboards import checked_id, filter_names, refuse_unknown_filters
 from ..looker.embed import signed_embed_url
 from ..names import LOOKML_NAME
 from ..schemas import EmbedRequestBody
@@ -41,13 +41,21 @@ def _embeddable(target_models: Callable[[], list[str]], models: list[str]) -> No
             raise ApiError(403, f"Model '{model}' is not among the models embed users may see (EMBED_MODELS).")
 
 
-def _issue(target: str, kind: str, ident: str, target_models: Callable[[], list[str]]) -> Response:
+def _issue(
+    target: str,
+    kind: str,
+    ident: str,
+    target_models: Callable[[], list[str]],
+    known_filters: Callable[[], list[str]] | None = None,
+) -> Response:
     settings = services().settings
     models = list(settings.embed_models or settings.allowed_models)
     if not models:
         raise ApiError(403, "Embedding is not enabled here: set EMBED_MODELS (or ALLOWED_MODELS) on the service.")
     filters = _filters()
     _embeddable(target_models, models)  # before signing: a URL for nothing, or for a forbidden model, is never made
+    if filters and known_filters is not None:  # the same names GET /api/dashboards/<id>/data accepts
+        refuse_unknown_filters(filters, known_filters(), "filters.")
     path = target + ("?" + urlencode(filters) if filters else "")
     user = caller_external_user_id()
     acting = acting_user()  # per-user data: the embed shows the rows the API shows this caller
@@ -91,7 +99,11 @@ def embed_dashboard(dashboard_id: str):
     """Issue a signed URL that opens a dashboard for the caller."""
     dashboard_id = checked_id(dashboard_id)
     return _issue(
-        f"/embed/dashboards/{dashboard_id}", "dashboard", dashboard_id, lambda: dashboard_models(dashboard_id)
+        f"/embed/dashboards/{dashboard_id}",
+        "dashboard",
+        dashboard_id,
+        lambda: dashboard_models(dashboard_id),
+        lambda: filter_names(dashboard_id),
     )
 
 

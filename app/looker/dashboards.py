@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from app.errors import ApiError
+from collections.abc import Iterable
+
+import orjson
+
+from app.cache.keys import META_TAG, cache_key
+from app.errors import ApiError, invalid
 from app.names import DASHBOARD_ID
+from app.services import services
 
 from .errors import sent
 
@@ -81,3 +87,27 @@ def checked_id(dashboard_id: str) -> str:
     if not DASHBOARD_ID.fullmatch(dashboard_id):
         raise ApiError(404, f"There is no dashboard '{dashboard_id[:100]}'.")
     return dashboard_id
+
+
+def filter_names(dashboard_id: str) -> list[str]:
+    """Return the names of a dashboard's filters (remembered briefly in the metadata cache); 404 if none such."""
+    parts = services()
+
+    def fetch():
+        board = parts.looker.call(f"dashboard {dashboard_id}", lambda sdk: sdk.dashboard(dashboard_id))
+        return orjson.dumps([f.name for f in board.dashboard_filters or []]), "application/json"
+
+    outcome = parts.meta_cache.lookup(cache_key("dashboard-filters", id=dashboard_id), fetch, META_TAG)
+    return orjson.loads(outcome.entry.body)
+
+
+def refuse_unknown_filters(given: Iterable[str], known: Iterable[str], field_prefix: str = "") -> None:
+    """Raise a 400 naming every given filter name that is not one of the dashboard's."""
+    known = list(known)
+    unknown = sorted(set(given) - set(known))
+    if unknown:
+        raise invalid(
+            f"Unknown dashboard filter(s): {', '.join(repr(n) for n in unknown)}. "
+            f"This dashboard's filters: {', '.join(known) or 'none'}.",
+            [{"field": field_prefix + name, "message": "not a filter of this dashboard"} for name in unknown],
+        )

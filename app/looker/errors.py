@@ -36,8 +36,9 @@ def from_http(exc: LookerHTTPError, what: str) -> ApiError:
         return ApiError(502, "Looker no longer accepts the service account's session.")
     if exc.status == 403:
         return ApiError(403, f"Looker does not let the service account see {what}.")
-    if exc.status == 404:
-        return ApiError(404, f"Looker has no {what}.")
+    if exc.status == 404:  # `what` is a noun phrase ("Look 5", "the query on thelook/nope"): it reads after "for"
+        said = f": {message.rstrip('.')}" if message and message.lower().rstrip(".") != "not found" else ""
+        return ApiError(404, f"Looker found nothing for {what}{said}.")
     if exc.status in (400, 409, 422):
         errors = [
             {"field": str(e.get("field") or ""), "message": str(e.get("message") or "")}

@@ -78,12 +78,20 @@ def series_query(metric: Metric, start: dt.date, end: dt.date, granularity: str)
 def to_points(
     rows: list[dict], metric: Metric, time_field: str, start: dt.date, end: dt.date, granularity: str
 ) -> list[dict]:
-    """Return one {period, value} per period in the range, zero where Looker had no row."""
+    """Return one {period, value} per period in the range, zero where Looker had no row.
+
+    A period that `start` or `end` cuts (a month asked from its 15th) holds only part of its days, so its point
+    says `"partial": true`; whole periods carry no such member.
+    """
     values = {}
     for row in rows:
         period = period_of(row.get(time_field), granularity)
         if period is not None:
             values[period] = _number(row.get(metric.measure))
-    return [
-        {"period": day.isoformat(), "value": values.get(day.isoformat(), 0)} for day in periods(start, end, granularity)
-    ]
+    points = []
+    for day in periods(start, end, granularity):
+        point = {"period": day.isoformat(), "value": values.get(day.isoformat(), 0)}
+        if day < start or _next(day, granularity) - dt.timedelta(days=1) > end:
+            point["partial"] = True
+        points.append(point)
+    return points

@@ -262,7 +262,14 @@ def build(settings: Settings) -> dict:
                         "required": False,
                         "style": "form",
                         "explode": True,
-                        "schema": {"type": "object", "additionalProperties": {"type": "string"}},
+                        "description": "Values by filter name; the names are this dashboard's (`filters[].name` of "
+                        "GET /api/dashboards/{dashboard_id}), each given once. Any other name, the empty one "
+                        "included, is 400.",
+                        "schema": {
+                            "type": "object",
+                            "propertyNames": {"minLength": 1},
+                            "additionalProperties": {"type": "string"},
+                        },
                     },
                 ],
                 errors=(400, *LOOKER_ERRORS),
