@@ -8,7 +8,7 @@ from collections.abc import Callable
 from flask import Flask
 
 from . import errors, logs, services
-from .cache import fast_path
+from .cache import datagroups, fast_path
 from .config import Settings
 from .metrics.catalog import load_catalog
 from .security import headers, identity, limits
@@ -37,6 +37,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], float] =
     limits.init_app(app, parts.limits)  # after identity: limits are counted per authenticated caller
     headers.init_app(app, settings)
     errors.init_app(app)
+    datagroups.init_app(app, parts.datagroups)  # polling starts with the worker's first request, not here
 
     from .api import BLUEPRINTS
 

@@ -14,6 +14,7 @@ from functools import cached_property
 import orjson
 from flask import Flask, current_app
 
+from .cache.datagroups import DatagroupPoller
 from .cache.keys import ParsedQueries
 from .cache.redis_store import RedisStore
 from .cache.store import ResultCache
@@ -46,6 +47,7 @@ class Services:
     catalog: Catalog
     queries: ParsedQueries  # validated query bodies, by raw bytes
     readiness: Readiness
+    datagroups: DatagroupPoller  # ends freshness of a model's results when Looker's data changes
 
     @cached_property
     def openapi(self) -> bytes:
@@ -65,32 +67,42 @@ def build_services(settings: Settings, clock: Callable[[], float]) -> Services:
         RedisStore(
             settings.redis_url,
             namespace=settings.looker_base_url,
-            lifetime=settings.cache_ttl + settings.cache_stale_seconds,
+            lifetime=settings.cache_ttl + max(settings.cache_stale_seconds, settings.cache_swr_seconds),
         )
         if settings.redis_url
         else None
     )
     wait = settings.looker_timeout + 1
+    cache = ResultCache(
+        settings.cache_ttl,
+        settings.cache_stale_seconds,
+        settings.cache_max_bytes,
+        wait,
+        clock,
+        shared=shared,
+        telemetry=telemetry,
+        swr_seconds=settings.cache_swr_seconds,
+    )
     return Services(
         settings=settings,
         clock=clock,
         telemetry=telemetry,
         looker=looker,
-        cache=ResultCache(
-            settings.cache_ttl,
-            settings.cache_stale_seconds,
-            settings.cache_max_bytes,
-            wait,
-            clock,
-            shared=shared,
-            telemetry=telemetry,
-        ),
+        cache=cache,
         meta_cache=ResultCache(META_TTL, settings.cache_stale_seconds, META_MAX_BYTES, wait, clock),
         limits=RateLimits(settings),
         verifier=TokenVerifier(settings),
         catalog=load_catalog(settings.metrics_file, settings.metrics_file_required),
         queries=ParsedQueries(),
         readiness=Readiness(looker, clock),
+        datagroups=DatagroupPoller(
+            lambda: looker.call("Looker's datagroups", lambda sdk: sdk.all_datagroups()),
+            cache,
+            settings.datagroup_poll_seconds,
+            clock,
+            shared=shared,
+            telemetry=telemetry,
+        ),
     )
 
 

@@ -18,6 +18,7 @@ def test_defaults_follow_the_contract():
     assert (settings.cache_stale_seconds, settings.cache_max_bytes) == (86400, 134217728)
     assert (settings.port, settings.web_concurrency, settings.rate_limit) == (3000, 2, "600/minute")
     assert settings.verify_ssl is True and settings.allow_anonymous is False
+    assert (settings.cache_swr_seconds, settings.datagroup_poll_seconds) == (0, 60)
 
 
 def test_looker_prefixed_names_are_accepted():
@@ -61,6 +62,10 @@ def test_api_keys_carry_labels():
         ({"MAX_ROWS": "0"}, "MAX_ROWS"),
         ({"LOOKER_PORT": "abc"}, "LOOKER_PORT"),
         ({"LOG_LEVEL": "loud"}, "LOG_LEVEL"),
+        ({"CACHE_SWR_SECONDS": "-1"}, "CACHE_SWR_SECONDS"),
+        ({"CACHE_SWR_SECONDS": "soon"}, "CACHE_SWR_SECONDS"),
+        ({"DATAGROUP_POLL_SECONDS": "1.5"}, "DATAGROUP_POLL_SECONDS"),
+        ({"DATAGROUP_POLL_SECONDS": "-60"}, "DATAGROUP_POLL_SECONDS"),
     ],
 )
 def test_bad_settings_name_the_variable(change, named):
