@@ -78,6 +78,7 @@ class DatagroupPoller:
         self.triggers: dict[str, float] = {}  # model -> Looker's latest trigger
         self.last_poll: float | None = None  # when Looker was last read (here or by the process that polled)
         self.failing = False
+        self.polled = threading.Event()  # set after each poll, so a test can wait for the thread's first one
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -151,6 +152,7 @@ class DatagroupPoller:
     def _run(self) -> None:
         while not self._stop.is_set():
             self.poll_once()
+            self.polled.set()
             self._stop.wait(self.period)
 
     def stop(self, timeout: float = STOP_SECONDS) -> None:
