@@ -78,6 +78,7 @@ class DatagroupPoller:
         self.triggers: dict[str, float] = {}  # model -> Looker's latest trigger
         self.last_poll: float | None = None  # when Looker was last read (here or by the process that polled)
         self.failing = False
+        self.background = True  # False when the caller drives polls itself with poll_once() (tests, the CLI)
         self.polled = threading.Event()  # set after each poll, so a test can wait for the thread's first one
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -140,7 +141,7 @@ class DatagroupPoller:
     # ---- the background thread ---------------------------------------------------------------------------
     def start(self) -> None:
         """Start polling in this process (once; nothing when DATAGROUP_POLL_SECONDS is 0)."""
-        if self._thread is not None or self.period <= 0:
+        if self._thread is not None or self.period <= 0 or not self.background:
             return
         with self._lock:
             if self._thread is not None:
