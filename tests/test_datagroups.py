@@ -22,21 +22,6 @@ ORDERS_DATAGROUP = "3"  # thelook's orders_datagroup
 
 
 @pytest.fixture
-def quiet_datagroups(emulator, sdk):
-    """Move every datagroup's trigger an hour back for the test, and put Looker's values back after it."""
-    before = {group.id: group for group in sdk.all_datagroups()}
-    hour_ago = int(time.time()) - 3600
-    for id_, group in before.items():
-        quiet = models40.WriteDatagroup(triggered_at=hour_ago, stale_before=1 if group.stale_before else None)
-        sdk.update_datagroup(id_, quiet)
-    emulator.state.reset()  # count only what the service asks
-    yield sdk
-    for id_, group in before.items():
-        again = models40.WriteDatagroup(triggered_at=group.triggered_at, stale_before=group.stale_before)
-        sdk.update_datagroup(id_, again)
-
-
-@pytest.fixture
 def clock():
     """A fake clock starting just before now, since Looker's trigger times are real ones."""
     return FakeClock(time.time() - 90)  # a first tick brings it to just before now

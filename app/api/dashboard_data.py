@@ -109,6 +109,12 @@ def _run_tiles(tiles: list[dict], values: dict[str, str]) -> list:
         return list(pool.map(in_app, tiles))
 
 
+def run_with_defaults(dashboard_id: str) -> tuple[dict, list]:
+    """Run every tile of a dashboard with its default filters, as its first viewer would (the warm command)."""
+    plan = _load_plan(checked_id(dashboard_id))
+    return plan, _run_tiles(plan["tiles"], plan["filters"])
+
+
 @bp.get("/<dashboard_id>/data")
 def get_dashboard_data(dashboard_id: str):
     """Run every tile of a dashboard with its filters (from the query string, else their defaults)."""

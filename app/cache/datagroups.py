@@ -85,10 +85,13 @@ class DatagroupPoller:
         self._lock = threading.Lock()
 
     # ---- one poll ----------------------------------------------------------------------------------------
-    def poll_once(self) -> bool:
-        """Learn the datagroups' triggers (from Looker, or from the process that asked it this period); never raise."""
+    def poll_once(self, from_looker: bool = False) -> bool:
+        """Learn the datagroups' triggers (from Looker, or from the process that asked it this period); never raise.
+
+        `from_looker` asks Looker whatever other processes did this period (the warm command must know now).
+        """
         try:
-            state = self._shared_state()
+            state = None if from_looker else self._shared_state()
             if state is None:
                 state = {"polled": self.clock(), "models": model_triggers(self.read())}
                 self._publish(state)
