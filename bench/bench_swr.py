@@ -11,6 +11,7 @@ is timed again. Prints p50 and p99 per burst and what X-Cache said. Everything r
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import threading
@@ -60,7 +61,7 @@ def main() -> None:
     parser.add_argument("--burst", type=int, default=64)
     parser.add_argument("--threads", type=int, default=16)
     args = parser.parse_args()
-    base_env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+    base_env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")}
     emulator_port = free_port()
     looker_url = f"http://127.0.0.1:{emulator_port}"
     service_env = {
