@@ -8,6 +8,7 @@ from collections.abc import Callable
 from flask import Flask
 
 from . import errors, routing, services
+from .cache import datagroups
 from .config import Settings
 from .frontdoor import door
 from .metrics.catalog import load_catalog
@@ -39,6 +40,7 @@ def create_app(
 
     errors.init_app(app)
     routing.init_app(app)  # before the blueprints: their rules take the map's converters and slash rules
+    datagroups.init_app(app, parts.datagroups)  # polling starts with the worker's first request, not here
 
     from .api import BLUEPRINTS, FAST_ANSWERS
 

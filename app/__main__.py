@@ -1,4 +1,4 @@
-"""python -m app [--demo] | python -m app check: serve the API, or check the Looker connection."""
+"""python -m app [--demo] | check | warm --dashboards 1,2: serve the API, check Looker, or fill the cache."""
 
 from __future__ import annotations
 
@@ -21,8 +21,9 @@ def serve() -> None:
 def main(argv: list[str] | None = None) -> int:
     """Dispatch the command line."""
     parser = argparse.ArgumentParser(prog="python -m app", description="Looker Proxy")
-    parser.add_argument("command", nargs="?", choices=["serve", "check"], default="serve")
+    parser.add_argument("command", nargs="?", choices=["serve", "check", "warm"], default="serve")
     parser.add_argument("--demo", action="store_true", help="start the bundled Looker emulator and use it")
+    parser.add_argument("--dashboards", default="", help="warm: comma-separated dashboard ids, e.g. 1,2")
     args = parser.parse_args(argv)
 
     from . import load_settings
@@ -32,6 +33,13 @@ def main(argv: list[str] | None = None) -> int:
         from .looker.check import run_check
 
         return run_check(os.environ)
+    if args.command == "warm":
+        from .warm import warm
+
+        dashboards = [d.strip() for d in args.dashboards.split(",") if d.strip()]
+        if not dashboards:
+            parser.error("warm needs --dashboards, e.g. --dashboards 1,2")
+        return warm(dashboards)
     try:
         if args.demo:
             from .demo import start_demo

@@ -199,6 +199,8 @@ class Settings:
     cache_ttl: int = 3600
     cache_stale_seconds: int = 86400
     cache_max_bytes: int = 134217728
+    cache_swr_seconds: int = 0
+    datagroup_poll_seconds: int = 60
     redis_url: str = ""
     rate_limit: str = "600/minute"
     looker_max_concurrency: int = 10
@@ -249,6 +251,8 @@ class Settings:
             "cache_ttl": _int(env, "CACHE_TTL"),
             "cache_stale_seconds": _int(env, "CACHE_STALE_SECONDS"),
             "cache_max_bytes": _int(env, "CACHE_MAX_BYTES"),
+            "cache_swr_seconds": _int(env, "CACHE_SWR_SECONDS"),
+            "datagroup_poll_seconds": _int(env, "DATAGROUP_POLL_SECONDS"),
             "redis_url": _text(env, "REDIS_URL"),
             "rate_limit": _rate_limit(env),
             "looker_max_concurrency": _int(env, "LOOKER_MAX_CONCURRENCY", minimum=1),

@@ -14,6 +14,7 @@ from functools import cached_property
 import orjson
 from flask import Flask, current_app
 
+from .cache.datagroups import DatagroupPoller
 from .cache.keys import Memo, ParsedQueries
 from .cache.redis_store import RedisStore
 from .cache.store import ResultCache
@@ -51,6 +52,7 @@ class Services:
     queries: ParsedQueries  # validated query bodies and Look parameters, by their raw bytes
     assembled: Memo  # whole answers built from cached entries (dashboards, metric series)
     readiness: Readiness
+    datagroups: DatagroupPoller  # ends freshness of a model's results when Looker's data changes
 
     @cached_property
     def openapi(self) -> bytes:
@@ -70,7 +72,7 @@ def build_services(settings: Settings, clock: Callable[[], float]) -> Services:
         RedisStore(
             settings.redis_url,
             namespace=settings.looker_base_url,
-            lifetime=settings.cache_ttl + settings.cache_stale_seconds,
+            lifetime=settings.cache_ttl + max(settings.cache_stale_seconds, settings.cache_swr_seconds),
         )
         if settings.redis_url
         else None
@@ -78,20 +80,22 @@ def build_services(settings: Settings, clock: Callable[[], float]) -> Services:
     if settings.user_attributes:
         looker.users = UserSessions(settings, looker, clock)
     wait = settings.looker_timeout + 1
+    cache = ResultCache(
+        settings.cache_ttl,
+        settings.cache_stale_seconds,
+        settings.cache_max_bytes,
+        wait,
+        clock,
+        shared=shared,
+        telemetry=telemetry,
+        swr_seconds=settings.cache_swr_seconds,
+    )
     return Services(
         settings=settings,
         clock=clock,
         telemetry=telemetry,
         looker=looker,
-        cache=ResultCache(
-            settings.cache_ttl,
-            settings.cache_stale_seconds,
-            settings.cache_max_bytes,
-            wait,
-            clock,
-            shared=shared,
-            telemetry=telemetry,
-        ),
+        cache=cache,
         meta_cache=ResultCache(META_TTL, settings.cache_stale_seconds, META_MAX_BYTES, wait, clock),
         render_jobs=ResultCache(
             settings.render_timeout,
@@ -113,6 +117,14 @@ def build_services(settings: Settings, clock: Callable[[], float]) -> Services:
         queries=ParsedQueries(),
         assembled=Memo(ASSEMBLED_ENTRIES),
         readiness=Readiness(looker, clock),
+        datagroups=DatagroupPoller(
+            lambda: looker.call("Looker's datagroups", lambda sdk: sdk.all_datagroups()),
+            cache,
+            settings.datagroup_poll_seconds,
+            clock,
+            shared=shared,
+            telemetry=telemetry,
+        ),
     )
 
 

@@ -15,7 +15,7 @@ from .cache.entry import STATUSES
 
 
 class Telemetry:
-    """What operators watch: cache outcomes, coalesced waits, Looker latency and errors by status."""
+    """What operators watch: cache outcomes, refreshes, datagroups, coalesced waits, Looker latency and errors."""
 
     def __init__(self):
         from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
@@ -50,6 +50,30 @@ class Telemetry:
             "Bytes of bodies in the in-process caches",
             registry=self.registry,
             multiprocess_mode="livesum",
+        )
+        self.datagroup_polled = Gauge(
+            "looker_proxy_datagroup_last_poll_timestamp_seconds",
+            "When Looker's datagroups were last read (UNIX time)",
+            registry=self.registry,
+            multiprocess_mode="max",
+        )
+        self.datagroup_triggered = Gauge(
+            "looker_proxy_datagroup_triggered_timestamp_seconds",
+            "Latest trigger of any datagroup of a model (Looker's triggered_at or stale_before, UNIX time)",
+            ["model"],
+            registry=self.registry,
+            multiprocess_mode="max",
+        )
+        self.datagroup_errors = Counter(
+            "looker_proxy_datagroup_poll_errors_total",
+            "Failed reads of Looker's datagroups",
+            registry=self.registry,
+        )
+        self.refreshes = Counter(
+            "looker_proxy_cache_refreshes_total",
+            "Background refreshes of stale entries (stale-while-revalidate) by result",
+            ["result"],
+            registry=self.registry,
         )
         self.outcomes = {
             name: self.cache.labels(name.lower())  # labelled once, not per request

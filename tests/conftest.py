@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import time
 
 import looker_sdk
 import pytest
+from looker_sdk import models40
 
 from app import create_app
 from app.config import Settings
@@ -35,6 +37,7 @@ PREFIXES = (
     "DEMO_",
     "USER_ATTRIBUTES",
     "RENDER_",
+    "DATAGROUP_",
 )
 
 
@@ -167,3 +170,18 @@ def redis_server(tmp_path):
     server = RedisServer(tmp_path)
     yield server
     server.stop()
+
+
+@pytest.fixture
+def quiet_datagroups(emulator, sdk):
+    """Move every datagroup's trigger an hour back for the test, and put Looker's values back after it."""
+    before = {group.id: group for group in sdk.all_datagroups()}
+    hour_ago = int(time.time()) - 3600
+    for id_, group in before.items():
+        quiet = models40.WriteDatagroup(triggered_at=hour_ago, stale_before=1 if group.stale_before else None)
+        sdk.update_datagroup(id_, quiet)
+    emulator.state.reset()  # count only what the service asks
+    yield sdk
+    for id_, group in before.items():
+        again = models40.WriteDatagroup(triggered_at=group.triggered_at, stale_before=group.stale_before)
+        sdk.update_datagroup(id_, again)

@@ -71,6 +71,7 @@ def emulator_env(emulator, **extra) -> dict:
         "LOOKERSDK_CLIENT_ID": DEFAULT_CLIENT_ID,
         "LOOKERSDK_CLIENT_SECRET": DEFAULT_CLIENT_SECRET,
         "API_KEYS": f"web:{API_KEY},admin:{ADMIN_KEY}",
+        "DATAGROUP_POLL_SECONDS": "0",  # polling threads only in the tests of polling, which start them on purpose
     }
     env.update({k: str(v) for k, v in extra.items()})
     return env

@@ -19,6 +19,7 @@ def test_defaults_follow_the_contract():
     assert (settings.port, settings.web_concurrency, settings.rate_limit) == (3000, 2, "600/minute")
     assert settings.verify_ssl is True and settings.allow_anonymous is False
     assert settings.render_timeout == 300
+    assert (settings.cache_swr_seconds, settings.datagroup_poll_seconds) == (0, 60)
 
 
 def test_looker_prefixed_names_are_accepted():
@@ -70,6 +71,10 @@ def test_api_keys_carry_labels():
         ({"LOOKER_WEB_URL": "https://acme.looker.com/api/4.0"}, "LOOKER_WEB_URL"),
         ({"RENDER_TIMEOUT": "0"}, "RENDER_TIMEOUT"),
         ({"RENDER_TIMEOUT": "five minutes"}, "RENDER_TIMEOUT"),
+        ({"CACHE_SWR_SECONDS": "-1"}, "CACHE_SWR_SECONDS"),
+        ({"CACHE_SWR_SECONDS": "soon"}, "CACHE_SWR_SECONDS"),
+        ({"DATAGROUP_POLL_SECONDS": "1.5"}, "DATAGROUP_POLL_SECONDS"),
+        ({"DATAGROUP_POLL_SECONDS": "-60"}, "DATAGROUP_POLL_SECONDS"),
     ],
 )
 def test_bad_settings_name_the_variable(change, named):

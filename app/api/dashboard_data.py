@@ -72,6 +72,12 @@ def _run_tiles(tiles: list[dict], values: dict[str, str]) -> list[tuple[str, Ent
         return list(pool.map(lambda pair: pair[0].run(in_app, pair[1]), zip(contexts, tiles, strict=True)))
 
 
+def run_with_defaults(dashboard_id: str) -> tuple[dict, list]:
+    """Run every tile of a dashboard with its default filters, as its first viewer would (the warm command)."""
+    plan = load_plan(checked_id(dashboard_id))
+    return plan, _run_tiles(plan["tiles"], plan["filters"])
+
+
 @bp.get("/<dashboard_id>/data")
 def get_dashboard_data(dashboard_id: str):
     """Run every tile of a dashboard with its filters (from the query string, else their defaults)."""

@@ -51,10 +51,12 @@ def get_results(task_id: str):
     if status in GONE:
         raise ApiError(404, f"The query task has {status}; start it again.")
 
-    def fetch():
+    parts = services()
+
+    def fetch():  # may run in a background refresh, outside this request: it uses only what it captured
         if task["t"] is None:
             raise ApiError(404, "The query task's result has expired; start it again.")
-        body = services().looker.fetch(
+        body = parts.looker.fetch(
             "query task",
             lambda sdk, options: sdk.query_task_results(task["t"], transport_options=options),
             subject=task["k"],
@@ -62,7 +64,6 @@ def get_results(task_id: str):
         )
         return looker_result(body, task["f"])
 
-    parts = services()
     return serve_cached(parts.cache, task["k"], model_tag(task["m"]), fetch, parts.telemetry)
 
 

@@ -1,4 +1,4 @@
-"""HTTP semantics of cached results: Cache-Status (RFC 9211), X-Cache, Age, ETag, Cache-Control, 304.
+"""HTTP semantics of cached results: Cache-Status (RFC 9211), X-Cache, Age, ETag, Cache-Control (RFC 5861), 304.
 
 `cached_answer` is the one place an outcome becomes a status, headers and body: the route (through
 `serve_cached`) and the fast path both use it, so they cannot drift apart.
@@ -33,6 +33,8 @@ class CachedAnswer:
 def _cache_status(outcome: Outcome, remaining: int, overdue: int) -> str:
     if outcome.status == "HIT":
         return f"{NAME}; hit; ttl={remaining}"
+    if outcome.status == "STALE" and outcome.error_status is None:  # stale-while-revalidate
+        return f"{NAME}; hit; fwd=stale; ttl={-overdue}"
     if outcome.status == "STALE":
         return f"{NAME}; hit; ttl={-overdue}; fwd=stale; fwd-status={outcome.error_status}"
     if outcome.status == "COALESCED":
@@ -44,15 +46,19 @@ def _cache_status(outcome: Outcome, remaining: int, overdue: int) -> str:
 
 def cache_headers(cache: ResultCache, outcome: Outcome) -> dict[str, str]:
     """Return the headers describing where an answer came from and how long it stays fresh."""
-    age = int(cache.age(outcome.entry))
-    remaining = max(0, int(cache.ttl) - age) if outcome.status != "STALE" else 0
-    overdue = max(0, age - int(cache.ttl))
+    entry, now = outcome.entry, cache.clock()
+    left = cache.expired_at(entry) - now  # below zero once the TTL ran out or the model's datagroup triggered
+    remaining = max(0, int(left)) if outcome.status != "STALE" else 0
+    overdue = max(0, int(-left))
+    control = f"private, max-age={remaining}, stale-if-error={int(cache.stale_seconds)}"
+    if cache.swr_seconds > 0:
+        control += f", stale-while-revalidate={int(cache.swr_seconds)}"
     return {
         "X-Cache": outcome.status,
         "Cache-Status": _cache_status(outcome, remaining, overdue),
-        "Age": str(age),
-        "ETag": outcome.entry.etag,
-        "Cache-Control": f"private, max-age={remaining}, stale-if-error={int(cache.stale_seconds)}",
+        "Age": str(int(cache.age(entry))),
+        "ETag": entry.etag,
+        "Cache-Control": control,
     }
 
 
@@ -90,9 +96,21 @@ def cached_answer(
     return CachedAnswer(200, headers, outcome.entry.body)
 
 
+def refuses_stale(cache_control: str | None) -> bool:
+    """Say whether the caller refuses an expired answer while it is revalidated (no-cache, or max-age=0).
+
+    A browser sends max-age=0 on every reload: a fresh entry is still served (this service is the origin
+    of its answers, not a cache between the browser and it), but a stale one is not.
+    """
+    if not cache_control:
+        return False
+    lowered = cache_control.lower().replace(" ", "")
+    return "no-cache" in lowered or any(part == "max-age=0" for part in lowered.split(","))
+
+
 def serve_cached(cache: ResultCache, key: str, tag: str, fetch: Fetch, telemetry: Telemetry | None = None) -> Response:
     """Answer the current request from the cache (or Looker through it); count it when `telemetry` is given."""
-    refresh = wants_refresh(request.headers.get("Cache-Control"))
-    outcome = cache.lookup(key, fetch, tag, refresh=refresh)
+    control = request.headers.get("Cache-Control")
+    outcome = cache.lookup(key, fetch, tag, refresh=wants_refresh(control), swr=not refuses_stale(control))
     answer = cached_answer(cache, outcome, request.headers.get("If-None-Match"), telemetry)
     return Response(answer.body or None, status=answer.status, headers=answer.headers)

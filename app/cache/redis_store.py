@@ -188,3 +188,27 @@ class RedisStore:
             self._release(keys=[self.prefix + "lock:" + key], args=[token])
         except redis.RedisError as exc:
             self._failed(exc)
+
+    # ---- small shared state of background work (the datagroup poller) --------------------------------------
+    def claim(self, name: str, ms: int) -> bool | None:
+        """Take the named lock for `ms` unless another process holds it; None when Redis failed."""
+        try:
+            return bool(self.client.set(self.prefix + "claim:" + name, b"1", nx=True, px=ms))
+        except redis.RedisError as exc:
+            self._failed(exc)
+            return None
+
+    def put_value(self, name: str, value: bytes, ms: int) -> None:
+        """Keep a small value under a name for `ms`, for every process to read."""
+        try:
+            self.client.set(self.prefix + "value:" + name, value, px=ms)
+        except redis.RedisError as exc:
+            self._failed(exc)
+
+    def get_value(self, name: str) -> bytes | None:
+        """Return the value kept under a name, or None when there is none or Redis failed."""
+        try:
+            return self.client.get(self.prefix + "value:" + name)
+        except redis.RedisError as exc:
+            self._failed(exc)
+            return None

@@ -5,6 +5,12 @@ requests wait for the one call already in flight and share its answer or its err
 `condition=` would retry serially through an outage), and an expired entry stays available for
 CACHE_STALE_SECONDS to stand in for a failing Looker. With REDIS_URL the same happens across processes
 (see redis_store.py); when Redis fails, the in-process store carries on.
+
+Two things end freshness early or stretch what may be served. With CACHE_SWR_SECONDS (RFC 5861), an entry
+that expired less than that long ago is served at once as STALE while one background refresh (refresh.py,
+single-flight with the calls in flight here and, through Redis, elsewhere) asks Looker. And the datagroup
+poller (datagroups.py) hands over, per tag, the moment before which entries are no longer fresh, because a
+datagroup of their model triggered: checking it is one dict lookup, so a hit stays as cheap as before.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from app.errors import ApiError
 
 from .entry import Entry, Outcome
 from .memory import MemoryStore
+from .refresh import Refresher
 
 if TYPE_CHECKING:
     from app.telemetry import Telemetry
@@ -52,11 +59,16 @@ class ResultCache:
         clock: Callable[[], float],
         shared: SharedStore | None = None,
         telemetry: Telemetry | None = None,
+        swr_seconds: float = 0,
+        refresher: Refresher | None = None,
     ):
         self.ttl, self.stale_seconds, self.wait_seconds, self.clock = ttl, stale_seconds, wait_seconds, clock
-        self.memory = MemoryStore(max_bytes, ttl + stale_seconds, clock)
+        self.swr_seconds = swr_seconds
+        self.memory = MemoryStore(max_bytes, ttl + max(stale_seconds, swr_seconds), clock)
         self.shared = shared
         self.telemetry = telemetry
+        self.refresher = refresher or Refresher()
+        self._not_before: dict[str, float] = {}  # tag -> entries stored earlier are not fresh (datagroups)
         self._inflight: dict[str, Future] = {}
         self._lock = threading.Lock()
 
@@ -90,15 +102,34 @@ class ResultCache:
         return max(0.0, self.clock() - entry.stored_at)
 
     def is_fresh(self, entry: Entry) -> bool:
-        return self.age(entry) < self.ttl
+        return self.age(entry) < self.ttl and entry.stored_at >= self._not_before.get(entry.tag, 0.0)
+
+    def expired_at(self, entry: Entry) -> float:
+        """Return when the entry stops (or stopped) being fresh: its TTL, or the trigger of its model's datagroup."""
+        end = entry.stored_at + self.ttl
+        since = self._not_before.get(entry.tag, 0.0)
+        return min(end, since) if entry.stored_at < since else end
+
+    def follow_triggers(self, not_before: dict[str, float]) -> None:
+        """Make every entry of a tag stored before that tag's time no longer fresh (the datagroup poller calls this)."""
+        self._not_before = dict(not_before)  # replaced whole, so a hit reads one consistent map without a lock
 
     # ---- the one public operation ------------------------------------------------------------------------
-    def lookup(self, key: str, fetch: Callable[[], tuple[bytes, str]], tag: str, refresh: bool = False) -> Outcome:
-        """Return a fresh entry, the answer of the call already in flight, a new answer, or stale on failure."""
+    def lookup(
+        self, key: str, fetch: Callable[[], tuple[bytes, str]], tag: str, refresh: bool = False, swr: bool = True
+    ) -> Outcome:
+        """Return a fresh entry, the answer of the call already in flight, a new answer, or stale on failure.
+
+        `refresh` (the caller's no-cache) asks Looker whatever is stored; `swr=False` (the caller's
+        max-age=0) takes a fresh entry but never an expired one while it is being revalidated.
+        """
         if not refresh:
             entry = self._get(key)
-            if entry is not None and self.is_fresh(entry):
-                return Outcome(entry, "HIT")
+            if entry is not None:
+                if self.is_fresh(entry):
+                    return Outcome(entry, "HIT")
+                if swr and self._revalidate(key, entry, fetch, tag):
+                    return Outcome(entry, "STALE")
         with self._lock:
             future = self._inflight.get(key)
             leader = future is None
@@ -120,6 +151,45 @@ class ResultCache:
         finally:
             with self._lock:
                 self._inflight.pop(key, None)
+
+    # ---- stale-while-revalidate -------------------------------------------------------------------------
+    def _revalidate(self, key: str, entry: Entry, fetch: Fetch, tag: str) -> bool:
+        """Say whether the stale entry may be served now; if so, make sure one call is refreshing it."""
+        if self.swr_seconds <= 0 or self.clock() - self.expired_at(entry) >= self.swr_seconds:
+            return False
+        with self._lock:
+            if key in self._inflight:  # a call is already asking Looker for this answer
+                return True
+            future = self._inflight[key] = Future()
+        if not self.refresher.submit(lambda: self._refresh(key, fetch, tag, future)):
+            self._settle(key, future, ApiError(503, "Looker is busy with this service's other requests."))
+        return True
+
+    def _refresh(self, key: str, fetch: Fetch, tag: str, future: Future) -> None:
+        """Ask Looker in the background; keep the answer, or keep serving the stale entry if it failed."""
+        try:
+            entry, _ = self._lead(key, fetch, tag)
+        except ApiError as exc:
+            log.warning(
+                "background refresh failed; the stale answer stays",
+                extra={"event": "refresh_failed", "looker_status": exc.status},
+            )
+            self._settle(key, future, exc)
+        except BaseException:
+            log.exception("background refresh crashed", extra={"event": "refresh_crashed"})
+            self._settle(key, future, ApiError(500, "The request for this result failed."))
+        else:
+            self._settle(key, future, entry)
+
+    def _settle(self, key: str, future: Future, result: Entry | ApiError) -> None:
+        if self.telemetry is not None:
+            self.telemetry.refreshes.labels("failed" if isinstance(result, ApiError) else "stored").inc()
+        if isinstance(result, ApiError):
+            future.set_exception(result)
+        else:
+            future.set_result(result)
+        with self._lock:
+            self._inflight.pop(key, None)
 
     def _follow(self, key: str, future: Future, allow_stale: bool) -> Outcome:
         if self.telemetry:
