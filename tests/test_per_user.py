@@ -9,7 +9,7 @@ import requests
 
 from looker_emulator.state import Fault
 
-from .helpers import API_KEY, calls, problem, wait_complete
+from .helpers import API_KEY, calls, problem, wait_complete, wait_until
 
 SECRET = "per-user-jwt-secret-0123456789abcdef"
 BRANDS = {"ck": "Calvin Klein", "levis": "Levi's"}
@@ -149,3 +149,15 @@ def test_an_embed_url_carries_the_callers_identity_and_attributes(app, emulator)
     assert requests.get(reply.json["url"]).status_code == 200  # the emulator opens it and makes the embed user
     user = emulator.state.users.embed_user("jwt:shop|u7")
     assert user is not None and emulator.state.users.value_for(user, "brand") == BRANDS["levis"]
+
+
+def test_a_background_refresh_of_a_users_entry_runs_as_that_user(cached_app, clock, emulator):
+    app = cached_app(JWT_SECRET=SECRET, USER_ATTRIBUTES="brand=brand", EMBED_MODELS="thelook", CACHE_SWR_SECONDS=600)
+    ck = token("u1", BRANDS["ck"])
+    first = ask(app, ck, BY_BRAND)
+    clock.advance(3601)  # expired, inside the stale-while-revalidate window
+    assert ask(app, ck, BY_BRAND).headers["X-Cache"] == "STALE"
+    wait_until(lambda: calls(emulator, "run_inline_query") == 2)  # the one background refresh asked Looker
+    wait_until(lambda: ask(app, ck, BY_BRAND).headers["X-Cache"] == "HIT")
+    again = ask(app, ck, BY_BRAND)
+    assert again.headers["X-Cache"] == "HIT" and again.data == first.data  # still Calvin Klein's rows only

@@ -11,6 +11,7 @@ dropped, a running one is given a few seconds to finish.
 from __future__ import annotations
 
 import atexit
+import contextvars
 import logging
 import queue
 import threading
@@ -35,12 +36,17 @@ class Refresher:
         self._closed = False
 
     def submit(self, job: Callable[[], None]) -> bool:
-        """Queue a refresh; say False when the pool is full or stopped, so the caller can give the slot back."""
+        """Queue a refresh; say False when the pool is full or stopped, so the caller can give the slot back.
+
+        The job runs in the caller's context (contextvars copied): its identity, so a per-user entry is
+        refreshed as that user and stored under that user's key, never as the service account.
+        """
+        context = contextvars.copy_context()
         with self._lock:
             if self._closed:
                 return False
             try:
-                self._queue.put_nowait(job)
+                self._queue.put_nowait(lambda: context.run(job))
             except queue.Full:
                 return False
             self._pending += 1
