@@ -8,6 +8,7 @@ from pydantic.json_schema import models_json_schema
 from app import schemas as s
 from app.config import Settings
 from app.errors import CODES, MORE_CODES, TITLES
+from app.openapi import shapes
 
 from . import renders
 
@@ -73,7 +74,7 @@ def _operation(
     responses = dict(ok)
     for status in statuses:
         title = "; ".join([TITLES[status], *(f"`{c}`: {when}" for c, when in MORE_CODES.get(status, {}).items())])
-        answer = {"description": title, "content": {"application/problem+json": {"schema": _ref(s.Problem)}}}
+        answer = {"description": title, "content": {"application/problem+json": {"schema": _ref(shapes.Problem)}}}
         extra = {
             401: {"WWW-Authenticate": HEADER},
             405: {"Allow": HEADER},
@@ -104,18 +105,18 @@ def build(settings: Settings) -> dict:
     ] + [
         (m, "serialization")
         for m in (
-            s.Problem,
-            s.Health,
-            s.Readiness,
-            s.Dashboard,
-            s.DashboardData,
-            s.LookmlModel,
-            s.Explore,
-            s.Task,
-            s.EmbedUrl,
-            s.MetricSummary,
-            s.MetricSeries,
-            s.Render,
+            shapes.Problem,
+            shapes.Health,
+            shapes.Readiness,
+            shapes.Dashboard,
+            shapes.DashboardData,
+            shapes.LookmlModel,
+            shapes.Explore,
+            shapes.Task,
+            shapes.EmbedUrl,
+            shapes.MetricSummary,
+            shapes.MetricSeries,
+            shapes.Render,
         )
     ]
     keyed, defs = models_json_schema(models, ref_template="#/components/schemas/{model}")
@@ -139,7 +140,7 @@ def build(settings: Settings) -> dict:
         "200": {"description": "Looker's result, byte for byte", "content": RESULT, "headers": CACHE_HEADERS},
         "304": {"description": "Not modified (If-None-Match matched the ETag)", "headers": CACHE_HEADERS},
     }
-    task_ok = _json(_ref(s.Task), "Accepted", {"Location": HEADER, "Retry-After": HEADER})
+    task_ok = _json(_ref(shapes.Task), "Accepted", {"Location": HEADER, "Retry-After": HEADER})
     dashboard_id = _path_param(
         "dashboard_id",
         {
@@ -157,7 +158,7 @@ def build(settings: Settings) -> dict:
                 "healthz",
                 "Say the process is alive (no Looker call).",
                 "health",
-                {"200": _json(_ref(s.Health))},
+                {"200": _json(_ref(shapes.Health))},
                 public=True,
             )
         },
@@ -166,7 +167,7 @@ def build(settings: Settings) -> dict:
                 "readyz",
                 "Say whether Looker accepts the service account.",
                 "health",
-                {"200": _json(_ref(s.Readiness))},
+                {"200": _json(_ref(shapes.Readiness))},
                 errors=(503,),
                 public=True,
             )
@@ -198,7 +199,7 @@ def build(settings: Settings) -> dict:
                 "get_query_task",
                 "Return a query task's status.",
                 "tasks",
-                {"200": _json(_ref(s.Task))},
+                {"200": _json(_ref(shapes.Task))},
                 params=[task_id],
                 errors=LOOKER_ERRORS,
             ),
@@ -243,7 +244,7 @@ def build(settings: Settings) -> dict:
                 "get_dashboard",
                 "Describe a dashboard's tiles, their queries and its filters.",
                 "dashboards",
-                {"200": _json(_ref(s.Dashboard))},
+                {"200": _json(_ref(shapes.Dashboard))},
                 params=[dashboard_id],
                 errors=LOOKER_ERRORS,
             )
@@ -253,7 +254,7 @@ def build(settings: Settings) -> dict:
                 "get_dashboard_data",
                 "Run every tile of a dashboard, with dashboard filter values by name.",
                 "dashboards",
-                {"200": _json(_ref(s.DashboardData))},
+                {"200": _json(_ref(shapes.DashboardData))},
                 params=[
                     dashboard_id,
                     {
@@ -280,7 +281,7 @@ def build(settings: Settings) -> dict:
                 "list_models",
                 "List the models clients may use, with explores.",
                 "models",
-                {"200": _json({"type": "array", "items": _ref(s.LookmlModel)})},
+                {"200": _json({"type": "array", "items": _ref(shapes.LookmlModel)})},
                 errors=LOOKER_ERRORS,
             )
         },
@@ -303,7 +304,7 @@ def build(settings: Settings) -> dict:
                 "describe_explore",
                 "Describe an explore's dimensions and measures.",
                 "models",
-                {"200": _json(_ref(s.Explore))},
+                {"200": _json(_ref(shapes.Explore))},
                 params=explore_path,
                 errors=LOOKER_ERRORS,
             )
@@ -313,7 +314,7 @@ def build(settings: Settings) -> dict:
                 "embed_dashboard",
                 "Issue a one-time signed embed URL for a dashboard.",
                 "embed",
-                {"200": _json(_ref(s.EmbedUrl))},
+                {"200": _json(_ref(shapes.EmbedUrl))},
                 params=[dashboard_id],
                 errors=(400, 413, 415, *LOOKER_ERRORS),
             )
@@ -323,7 +324,7 @@ def build(settings: Settings) -> dict:
                 "embed_look",
                 "Issue a one-time signed embed URL for a Look.",
                 "embed",
-                {"200": _json(_ref(s.EmbedUrl))},
+                {"200": _json(_ref(shapes.EmbedUrl))},
                 params=[look_id],
                 errors=(400, 413, 415, *LOOKER_ERRORS),
             )
@@ -333,7 +334,7 @@ def build(settings: Settings) -> dict:
                 "embed_explore",
                 "Issue a one-time signed embed URL for an explore.",
                 "embed",
-                {"200": _json(_ref(s.EmbedUrl))},
+                {"200": _json(_ref(shapes.EmbedUrl))},
                 params=explore_path,
                 errors=(400, 413, 415, *LOOKER_ERRORS),
             )
@@ -343,7 +344,7 @@ def build(settings: Settings) -> dict:
                 "list_metrics",
                 "List the named metrics.",
                 "metrics",
-                {"200": _json({"type": "array", "items": _ref(s.MetricSummary)})},
+                {"200": _json({"type": "array", "items": _ref(shapes.MetricSummary)})},
             )
         },
         "/api/metrics/{name}": {
@@ -351,7 +352,7 @@ def build(settings: Settings) -> dict:
                 "get_metric",
                 "Return a metric for every period between from and to.",
                 "metrics",
-                {"200": _json(_ref(s.MetricSeries))},
+                {"200": _json(_ref(shapes.MetricSeries))},
                 params=[_path_param("name", {"type": "string"}), *metric_params],
                 errors=(400, *LOOKER_ERRORS),
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from app import schemas as s
+from app.openapi import shapes
 
 FILE_TYPES = ("application/pdf", "image/png", "image/jpeg")
 HEADER = {"schema": {"type": "string"}}
@@ -30,7 +31,7 @@ def state_rules(schema: dict) -> None:
 def paths(operation: Callable[..., dict], ref: Callable, json: Callable, cache_headers: dict) -> dict:
     """Return the render paths, built with the main document's helpers."""
     render_id = {"name": "render_id", "in": "path", "required": True, "schema": {"type": "string"}}
-    accepted = json(ref(s.Render), "Accepted", {"Location": HEADER, "Retry-After": HEADER})
+    accepted = json(ref(shapes.Render), "Accepted", {"Location": HEADER, "Retry-After": HEADER})
     file_headers = {**cache_headers, "Content-Disposition": HEADER}
     binary = {"type": "string", "contentMediaType": "application/octet-stream"}
     return {
@@ -49,7 +50,7 @@ def paths(operation: Callable[..., dict], ref: Callable, json: Callable, cache_h
                 "get_render",
                 "Return a render's status (failure carries Looker's status_detail).",
                 "renders",
-                {"200": json(ref(s.Render))},
+                {"200": json(ref(shapes.Render))},
                 params=[render_id],
                 errors=LOOKER_ERRORS,
             )
