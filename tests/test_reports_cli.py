@@ -1,10 +1,13 @@
 """The report worker's command line: a bad file is refused before anything runs, and serve stops cleanly."""
 
 import datetime as dt
+import os
 import signal
 import subprocess
 import sys
 from pathlib import Path
+
+from .helpers import emulator_env
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORT = """
