@@ -12,6 +12,7 @@ from looker_sdk import models40
 from app import create_app
 from app.config import Settings
 from looker_emulator.server import RunningEmulator
+from looker_emulator.state import Config
 
 from .helpers import API_KEY, EmulatorSdkSettings, FakeClock, emulator_env
 
@@ -185,3 +186,11 @@ def quiet_datagroups(emulator, sdk):
     for id_, group in before.items():
         again = models40.WriteDatagroup(triggered_at=group.triggered_at, stale_before=group.stale_before)
         sdk.update_datagroup(id_, again)
+
+
+@pytest.fixture
+def own_emulator(clock):
+    """An emulator of the test's own: its attributes may change, and its token clock is fake."""
+    emulator = RunningEmulator(Config(user_token_ttl=60, clock=clock)).start()
+    yield emulator
+    emulator.stop()

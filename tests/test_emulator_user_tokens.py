@@ -1,7 +1,5 @@
 """The emulator's login_user tokens and user attributes: expiry, revocation, defaults, and their schemas."""
 
-import itertools
-import time
 from urllib.parse import quote
 
 import looker_sdk
@@ -11,70 +9,10 @@ import requests
 from looker_sdk import models40
 from looker_sdk.error import SDKError
 
-from looker_emulator.server import RunningEmulator
-from looker_emulator.state import Config
-
-from .helpers import EmulatorSdkSettings, FakeClock, validate_against_spec
+from .helpers import EmulatorSdkSettings, validate_against_spec
+from .user_helpers import ITEMS, as_user, brand_filter, embed_user, external_id, ids
 
 pytestmark = pytest.mark.filterwarnings("ignore:login_user behavior changed:UserWarning")
-ITEMS = {
-    "model": "thelook",
-    "view": "order_items",
-    "fields": ["orders.status", "order_items.count", "order_items.total_sale_price"],
-    "sorts": ["orders.status"],
-}
-PRODUCTS = {"model": "thelook", "view": "products", "fields": ["products.category", "products.count"]}
-USERS = {"model": "thelook", "view": "users", "fields": ["users.traffic_source", "users.count"]}
-_ids = itertools.count(1)
-
-
-@pytest.fixture
-def sdk(emulator):
-    return looker_sdk.init40(config_settings=EmulatorSdkSettings(emulator.url))
-
-
-@pytest.fixture
-def clock():
-    return FakeClock()
-
-
-@pytest.fixture
-def own_emulator(clock):
-    """An emulator of this test's own: its attributes may change, and its token clock is fake."""
-    emulator = RunningEmulator(Config(user_token_ttl=60, clock=clock)).start()
-    yield emulator
-    emulator.stop()
-
-
-def external_id() -> str:
-    """Return an external user id no other test uses (the shared emulator keeps its users)."""
-    return f"jwt:https://issuer.example/|user-{next(_ids)}-{time.monotonic_ns()}"
-
-
-def embed_user(sdk, ext_id: str, **attributes) -> str:
-    """Make or update an embed user the way the proxy would (cookieless acquire) and return its Looker id."""
-    sdk.acquire_embed_cookieless_session(
-        models40.EmbedCookielessSessionAcquire(
-            external_user_id=ext_id,
-            models=["thelook"],
-            permissions=["access_data", "see_looks", "see_user_dashboards"],
-            user_attributes=attributes,
-            session_length=600,
-        )
-    )
-    return sdk.user_for_credential("embed", ext_id).id
-
-
-def as_user(token: str) -> dict:
-    return {"headers": {"Authorization": f"Bearer {token}"}}
-
-
-def user_token(sdk, **attributes) -> str:
-    return sdk.login_user(embed_user(sdk, external_id(), **attributes)).access_token
-
-
-def brand_filter(query: dict, brand: str) -> dict:
-    return {**query, "filters": {**query.get("filters", {}), "products.brand": brand}}
 
 
 # ---- tokens: expiry, revocation, logout ------------------------------------------------------------------------
@@ -178,7 +116,7 @@ def test_every_user_answer_matches_the_official_schemas(emulator, sdk):
     mine = {"Authorization": f"Bearer {login.json()['access_token']}"}
     attribute = requests.post(
         f"{base}/user_attributes",
-        json={"name": f"team_{next(_ids)}", "label": f"Team {ext_id}", "type": "string"},
+        json={"name": f"team_{next(ids)}", "label": f"Team {ext_id}", "type": "string"},
         headers=admin,
     )
     attribute_id = attribute.json()["id"]
