@@ -3,176 +3,27 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
-
-class ConfigError(ValueError):
-    """A setting is missing or malformed; the message names the variable and what to do."""
-
-
-class Secret(str):
-    """A string that never shows itself in a repr, a log line or a traceback's locals."""
-
-    def __repr__(self) -> str:
-        return "Secret('***')"
-
-    def reveal(self) -> str:
-        return str.__str__(self)
-
-
-_TRUE = {"1", "true", "yes", "y", "t", "on"}
-_FALSE = {"0", "false", "no", "n", "f", "off", ""}
-
-
-def _first(env: Mapping[str, str], *names: str) -> tuple[str, str]:
-    for name in names:
-        value = env.get(name, "").strip()
-        if value:
-            return name, value
-    return names[0], ""
-
-
-def _bool(env: Mapping[str, str], name: str) -> bool | None:
-    value = env.get(name, "").strip().lower()
-    if not value:
-        return None
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise ConfigError(f"{name} must be true or false, not '{env[name]}'")
-
-
-def _int(env: Mapping[str, str], name: str, minimum: int = 0) -> int | None:
-    value = env.get(name, "").strip()
-    if not value:
-        return None
-    try:
-        number = int(value)
-    except ValueError as exc:
-        raise ConfigError(f"{name} must be a whole number, not '{value}'") from exc
-    if number < minimum:
-        raise ConfigError(f"{name} must be at least {minimum}, not {number}")
-    return number
-
-
-def _list(env: Mapping[str, str], name: str) -> tuple[str, ...] | None:
-    items = tuple(item.strip() for item in env.get(name, "").split(",") if item.strip())
-    return items or None
-
-
-def _text(env: Mapping[str, str], name: str) -> str | None:
-    return env.get(name, "").strip() or None
-
-
-def _secret(env: Mapping[str, str], *names: str) -> Secret | None:
-    _, value = _first(env, *names)
-    return Secret(value) if value else None
-
-
-def _user_attributes(env: Mapping[str, str]) -> tuple[tuple[str, str], ...] | None:
-    """Parse USER_ATTRIBUTES: `looker_attribute=claim` pairs; a claim may be a dotted path into nested claims."""
-    pairs = []
-    for entry in _list(env, "USER_ATTRIBUTES") or ():
-        attribute, sep, claim = (part.strip() for part in entry.partition("="))
-        if (
-            not sep
-            or not re.fullmatch(r"[a-z_][a-z0-9_]{0,63}", attribute)
-            or not re.fullmatch(r"[A-Za-z0-9_:-]+(\.[A-Za-z0-9_:-]+)*", claim)
-        ):
-            raise ConfigError(
-                f"USER_ATTRIBUTES entry '{entry}' must be looker_attribute=claim, e.g. brand=brand,region=org.region"
-            )
-        pairs.append((attribute, claim))
-    return tuple(pairs) or None
-
-
-def _log_level(env: Mapping[str, str]) -> str | None:
-    level = env.get("LOG_LEVEL", "").strip().lower()
-    if level and level not in ("debug", "info", "warning", "error", "critical"):
-        raise ConfigError(f"LOG_LEVEL must be debug, info, warning or error, not '{level}'")
-    return level or None
-
-
-def _api_keys(env: Mapping[str, str]) -> tuple[tuple[str, Secret], ...]:
-    """Parse API_KEYS entries, `key` or `label:key`; unlabelled keys get a numbered label."""
-    keys = []
-    for index, entry in enumerate(_list(env, "API_KEYS") or (), start=1):
-        label, sep, key = entry.rpartition(":")
-        label = label.strip() if sep else f"key{index}"
-        if not key.strip() or not re.fullmatch(r"[A-Za-z0-9_.@-]+", label):
-            raise ConfigError(f"API_KEYS entry {index} must be 'key' or 'label:key' with a simple label")
-        if len(key.strip()) < 16:
-            raise ConfigError(f"API_KEYS entry {index} ({label}) is shorter than 16 characters; use a long random key")
-        keys.append((label, Secret(key.strip())))
-    return tuple(keys)
-
-
-def _base_url(env: Mapping[str, str]) -> str | None:
-    name, url = _first(env, "LOOKERSDK_BASE_URL", "LOOKER_BASE_URL")
-    if not url:
-        return None
-    url = url.rstrip("/")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"{name} must look like https://acme.cloud.looker.com, not '{url}'")
-    if parts.path not in ("", "/"):
-        raise ConfigError(f"{name} must have no path (the SDK adds /api/4.0 itself): drop '{parts.path}'")
-    port = env.get("LOOKER_PORT", "").strip()
-    if port and parts.port is None:
-        if not port.isdigit():
-            raise ConfigError(f"LOOKER_PORT must be a port number, not '{port}'")
-        url = f"{url}:{port}"
-    return url
-
-
-def _web_url(env: Mapping[str, str], base_url: str | None) -> str | None:
-    """Return LOOKER_WEB_URL, else the base URL without its port (the API port; people browse the plain host)."""
-    url = env.get("LOOKER_WEB_URL", "").strip().rstrip("/")
-    if url:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
-            raise ConfigError(f"LOOKER_WEB_URL must look like https://acme.cloud.looker.com, not '{url}'")
-        return url
-    if not base_url:
-        return None
-    parts = urlsplit(base_url)
-    host = f"[{parts.hostname}]" if ":" in (parts.hostname or "") else parts.hostname
-    return f"{parts.scheme}://{host}"
-
-
-def _jwks_url(env: Mapping[str, str]) -> str | None:
-    url = env.get("JWT_JWKS_URL", "").strip()
-    if not url:
-        return None
-    parts = urlsplit(url)
-    loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
-    if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
-        raise ConfigError(f"JWT_JWKS_URL must be an https URL (plain http only on loopback), not '{url}'")
-    return url
-
-
-def _rate_limit(env: Mapping[str, str]) -> str | None:
-    from limits import parse_many
-
-    value = env.get("RATE_LIMIT", "").strip()
-    if not value:
-        return None
-    try:
-        parse_many(value)
-    except ValueError:
-        raise ConfigError(f"RATE_LIMIT must look like 600/minute or 10/second;1000/hour, not '{value}'") from None
-    return value
-
-
-def _embed_host(env: Mapping[str, str]) -> str | None:
-    host = env.get("LOOKER_EMBED_HOST", "").strip().rstrip("/")
-    if host and not re.fullmatch(r"(https?://)?[A-Za-z0-9.-]+(:\d+)?", host):
-        raise ConfigError(f"LOOKER_EMBED_HOST must be a host name such as acme.looker.com, not '{host}'")
-    return host or None
+from .readers import (
+    ConfigError,
+    Secret,
+    first_set,
+    read_api_keys,
+    read_base_url,
+    read_bool,
+    read_embed_host,
+    read_int,
+    read_jwks_url,
+    read_list,
+    read_log_level,
+    read_rate_limit,
+    read_secret,
+    read_text,
+    read_user_attributes,
+    read_web_url,
+)
 
 
 @dataclass(frozen=True)
@@ -230,49 +81,49 @@ class Settings:
         `check=False` skips the checks that need Looker credentials, for commands that never call Looker.
         """
         env = os.environ if env is None else env
-        base_url = _base_url(env)
+        base_url = read_base_url(env)
         read = {
             "looker_base_url": base_url,
-            "looker_web_url": _web_url(env, base_url),
-            "looker_client_id": _first(env, "LOOKERSDK_CLIENT_ID", "LOOKER_CLIENT_ID")[1] or None,
-            "looker_client_secret": _secret(env, "LOOKERSDK_CLIENT_SECRET", "LOOKER_CLIENT_SECRET"),
-            "verify_ssl": _bool(env, "LOOKERSDK_VERIFY_SSL"),
-            "looker_timeout": _int(env, "LOOKERSDK_TIMEOUT", minimum=1),
-            "api_keys": _api_keys(env) or None,
-            "allow_anonymous": _bool(env, "ALLOW_ANONYMOUS"),
-            "jwt_secret": _secret(env, "JWT_SECRET"),
-            "jwt_jwks_url": _jwks_url(env),
-            "jwt_audience": _text(env, "JWT_AUDIENCE"),
-            "jwt_issuer": _text(env, "JWT_ISSUER"),
-            "cors_origins": _list(env, "CORS_ORIGINS"),
-            "cors_credentials": _bool(env, "CORS_CREDENTIALS"),
-            "allowed_models": _list(env, "ALLOWED_MODELS"),
-            "max_rows": _int(env, "MAX_ROWS", minimum=1),
-            "cache_ttl": _int(env, "CACHE_TTL"),
-            "cache_stale_seconds": _int(env, "CACHE_STALE_SECONDS"),
-            "cache_max_bytes": _int(env, "CACHE_MAX_BYTES"),
-            "cache_swr_seconds": _int(env, "CACHE_SWR_SECONDS"),
-            "datagroup_poll_seconds": _int(env, "DATAGROUP_POLL_SECONDS"),
-            "redis_url": _text(env, "REDIS_URL"),
-            "rate_limit": _rate_limit(env),
-            "looker_max_concurrency": _int(env, "LOOKER_MAX_CONCURRENCY", minimum=1),
-            "breaker_failures": _int(env, "LOOKER_BREAKER_FAILURES", minimum=1),
-            "breaker_reset_seconds": _int(env, "LOOKER_BREAKER_RESET_SECONDS", minimum=1),
-            "looker_embed_secret": _secret(env, "LOOKER_EMBED_SECRET"),
-            "looker_embed_host": _embed_host(env),
-            "embed_permissions": _list(env, "EMBED_PERMISSIONS"),
-            "embed_models": _list(env, "EMBED_MODELS"),
-            "embed_session_length": _int(env, "EMBED_SESSION_LENGTH", minimum=60),
-            "metrics_file": _text(env, "METRICS_FILE"),
-            "metrics_file_required": bool(_text(env, "METRICS_FILE")),
-            "reports_file": _text(env, "REPORTS_FILE"),
-            "render_timeout": _int(env, "RENDER_TIMEOUT", minimum=1),
-            "port": _int(env, "PORT", minimum=1),
-            "web_concurrency": _int(env, "WEB_CONCURRENCY", minimum=1),
-            "threads": _int(env, "GUNICORN_THREADS", minimum=1),
-            "log_level": _log_level(env),
-            "demo_page": _bool(env, "DEMO_PAGE"),
-            "user_attributes": _user_attributes(env),
+            "looker_web_url": read_web_url(env, base_url),
+            "looker_client_id": first_set(env, "LOOKERSDK_CLIENT_ID", "LOOKER_CLIENT_ID")[1] or None,
+            "looker_client_secret": read_secret(env, "LOOKERSDK_CLIENT_SECRET", "LOOKER_CLIENT_SECRET"),
+            "verify_ssl": read_bool(env, "LOOKERSDK_VERIFY_SSL"),
+            "looker_timeout": read_int(env, "LOOKERSDK_TIMEOUT", minimum=1),
+            "api_keys": read_api_keys(env) or None,
+            "allow_anonymous": read_bool(env, "ALLOW_ANONYMOUS"),
+            "jwt_secret": read_secret(env, "JWT_SECRET"),
+            "jwt_jwks_url": read_jwks_url(env),
+            "jwt_audience": read_text(env, "JWT_AUDIENCE"),
+            "jwt_issuer": read_text(env, "JWT_ISSUER"),
+            "cors_origins": read_list(env, "CORS_ORIGINS"),
+            "cors_credentials": read_bool(env, "CORS_CREDENTIALS"),
+            "allowed_models": read_list(env, "ALLOWED_MODELS"),
+            "max_rows": read_int(env, "MAX_ROWS", minimum=1),
+            "cache_ttl": read_int(env, "CACHE_TTL"),
+            "cache_stale_seconds": read_int(env, "CACHE_STALE_SECONDS"),
+            "cache_max_bytes": read_int(env, "CACHE_MAX_BYTES"),
+            "cache_swr_seconds": read_int(env, "CACHE_SWR_SECONDS"),
+            "datagroup_poll_seconds": read_int(env, "DATAGROUP_POLL_SECONDS"),
+            "redis_url": read_text(env, "REDIS_URL"),
+            "rate_limit": read_rate_limit(env),
+            "looker_max_concurrency": read_int(env, "LOOKER_MAX_CONCURRENCY", minimum=1),
+            "breaker_failures": read_int(env, "LOOKER_BREAKER_FAILURES", minimum=1),
+            "breaker_reset_seconds": read_int(env, "LOOKER_BREAKER_RESET_SECONDS", minimum=1),
+            "looker_embed_secret": read_secret(env, "LOOKER_EMBED_SECRET"),
+            "looker_embed_host": read_embed_host(env),
+            "embed_permissions": read_list(env, "EMBED_PERMISSIONS"),
+            "embed_models": read_list(env, "EMBED_MODELS"),
+            "embed_session_length": read_int(env, "EMBED_SESSION_LENGTH", minimum=60),
+            "metrics_file": read_text(env, "METRICS_FILE"),
+            "metrics_file_required": bool(read_text(env, "METRICS_FILE")),
+            "reports_file": read_text(env, "REPORTS_FILE"),
+            "render_timeout": read_int(env, "RENDER_TIMEOUT", minimum=1),
+            "port": read_int(env, "PORT", minimum=1),
+            "web_concurrency": read_int(env, "WEB_CONCURRENCY", minimum=1),
+            "threads": read_int(env, "GUNICORN_THREADS", minimum=1),
+            "log_level": read_log_level(env),
+            "demo_page": read_bool(env, "DEMO_PAGE"),
+            "user_attributes": read_user_attributes(env),
         }
         values = {name: value for name, value in read.items() if value is not None}
         values.update(overrides)
@@ -336,12 +187,12 @@ class SmtpSettings:
         """Read SMTP_* with the service's readers; raise ConfigError naming a bad variable."""
         env = os.environ if env is None else env
         read = {
-            "host": _text(env, "SMTP_HOST"),
-            "port": _int(env, "SMTP_PORT", minimum=1),
-            "username": _text(env, "SMTP_USERNAME"),
-            "password": _secret(env, "SMTP_PASSWORD"),
-            "sender": _text(env, "SMTP_FROM"),
-            "starttls_setting": _bool(env, "SMTP_STARTTLS"),
+            "host": read_text(env, "SMTP_HOST"),
+            "port": read_int(env, "SMTP_PORT", minimum=1),
+            "username": read_text(env, "SMTP_USERNAME"),
+            "password": read_secret(env, "SMTP_PASSWORD"),
+            "sender": read_text(env, "SMTP_FROM"),
+            "starttls_setting": read_bool(env, "SMTP_STARTTLS"),
         }
         return cls(**{name: value for name, value in read.items() if value is not None})
 
@@ -363,7 +214,7 @@ class ReportSettings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> ReportSettings:
         """Read the worker's settings; reports have no HTTP clients to authenticate."""
         env = os.environ if env is None else env
-        state_file = _text(env, "REPORTS_STATE_FILE")
+        state_file = read_text(env, "REPORTS_STATE_FILE")
         return cls(
             service=Settings.from_env(env, allow_anonymous=True),
             smtp=SmtpSettings.from_env(env),
@@ -373,7 +224,7 @@ class ReportSettings:
 
 def demo_looker_port(env: Mapping[str, str] | None = None) -> int | None:
     """Return DEMO_LOOKER_PORT (checked), the port the demo's emulator listens on; None picks a free one."""
-    port = _int(os.environ if env is None else env, "DEMO_LOOKER_PORT", minimum=1)
+    port = read_int(os.environ if env is None else env, "DEMO_LOOKER_PORT", minimum=1)
     if port is not None and port > 65535:
         raise ConfigError(f"DEMO_LOOKER_PORT must be a port number (1-65535), not {port}")
     return port
@@ -381,4 +232,4 @@ def demo_looker_port(env: Mapping[str, str] | None = None) -> int | None:
 
 def log_level(env: Mapping[str, str] | None = None) -> str:
     """Return LOG_LEVEL (checked), for code that configures logging before building its settings."""
-    return _log_level(os.environ if env is None else env) or Settings.log_level
+    return read_log_level(os.environ if env is None else env) or Settings.log_level
