@@ -54,8 +54,16 @@ def on_starting(server):
     from app.logs import configure_logging
 
     configure_logging(_SETTINGS.log_level)
-    if _SETTINGS.allow_anonymous and not _SETTINGS.api_keys:
-        server.log.warning("ALLOW_ANONYMOUS is on: anyone who can reach this service can query Looker")
+    if _SETTINGS.allow_anonymous:
+        # Said also when keys or JWTs are configured: a request with no credentials at all still gets in, as
+        # the service account, which under USER_ATTRIBUTES sees every user's rows.
+        also = " as the service account (every row), whatever keys or JWTs are configured"
+        open_to = "ALLOW_ANONYMOUS is on: anyone who can reach this service can query Looker"
+        server.log.warning(open_to + (also if _auth_configured() else ""))
+
+
+def _auth_configured() -> bool:
+    return bool(_SETTINGS.api_keys or _SETTINGS.jwt_secret or _SETTINGS.jwt_jwks_url)
 
 
 def child_exit(server, worker):

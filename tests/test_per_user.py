@@ -161,3 +161,13 @@ def test_a_background_refresh_of_a_users_entry_runs_as_that_user(cached_app, clo
     wait_until(lambda: ask(app, ck, BY_BRAND).headers["X-Cache"] == "HIT")
     again = ask(app, ck, BY_BRAND)
     assert again.headers["X-Cache"] == "HIT" and again.data == first.data  # still Calvin Klein's rows only
+
+
+def test_a_claim_changed_back_to_an_earlier_value_updates_the_looker_user_again(app, emulator):
+    # The Looker user jwt:shop|u1 holds one set of attribute values; a token made while it held Calvin Klein
+    # must not be reused after it was moved to Levi's and back, or Calvin Klein's caller sees Levi's rows.
+    ask(app, token("u1", BRANDS["ck"]), BY_BRAND)
+    ask(app, token("u1", BRANDS["levis"]), {**BY_BRAND, "limit": 7})
+    back = ask(app, token("u1", BRANDS["ck"]), {**BY_BRAND, "limit": 8})
+    assert calls(emulator, "acquire_embed_cookieless_session") == 3
+    assert orjson.loads(back.data) == orjson.loads(ask(app, token("u9", BRANDS["ck"]), {**BY_BRAND, "limit": 8}).data)

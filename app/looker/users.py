@@ -6,9 +6,11 @@ A caller under USER_ATTRIBUTES acts in Looker as an embed user carrying its attr
 models; `user_for_credential("embed", external_user_id)` finds its id; `login_user(id)` gives a token that
 runs calls as that user. The token is kept, in this process and in Redis when REDIS_URL is set (so every
 worker and instance shares it), until shortly before it expires; a burst of one new identity's requests
-makes one, behind a lock. A changed claim value is a new fingerprint, so the next query first updates the
-attributes. The token is passed on each call (transport.py), never swapped into the shared SDK's own auth,
-which other threads use at the same moment.
+makes one, behind a lock. The token is kept per Looker user (its external id) together with the attribute
+values that user was last given: all of a user's `login_user` tokens run with whatever values Looker holds
+now, so a token is only reused by a caller with those same values, and a changed claim value (also back to an
+earlier one) first updates the attributes. The token is passed on each call (transport.py), never swapped
+into the shared SDK's own auth, which other threads use at the same moment.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ class UserSessions:
 
     def __init__(self, settings: Settings, client: LookerClient, clock: Callable[[], float] = time.time):
         self.settings, self.client, self.clock = settings, client, clock
-        self._local: dict[str, tuple[str, float]] = {}
+        self._local: dict[str, tuple[str, float, str]] = {}  # Looker user -> (token, expires, fingerprint)
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
         self._redis = None
@@ -60,27 +62,33 @@ class UserSessions:
 
     def token(self, user: LookerUser) -> str:
         """Return a live login_user token for the user, making the embed user and token when needed."""
-        known = self._usable(self._local.get(user.fingerprint))
+        known = self._usable(self._local.get(self._key(user)), user)
         if known:
             return known
-        with self._lock_for(user.fingerprint):  # one per identity in this process
-            known = self._usable(self._local.get(user.fingerprint)) or self._usable(self._shared_get(user))
+        with self._lock_for(self._key(user)):  # one per Looker user in this process
+            known = self._usable(self._local.get(self._key(user)), user) or self._usable(self._shared_get(user), user)
             if not known:
                 known = self._shared_make(user)
             return known
 
     def forget(self, user: LookerUser) -> None:
         """Drop a token Looker refused (revoked or expired early), here and for every instance."""
-        self._local.pop(user.fingerprint, None)
+        self._local.pop(self._key(user), None)
         try:
             if self.redis is not None:
-                self.redis.delete(self.prefix + user.fingerprint)
+                self.redis.delete(self.prefix + self._key(user))
         except Exception as exc:  # noqa: BLE001 - Redis down: this process forgot it, which is what matters
             log.warning("could not drop a shared user token", extra={"error": type(exc).__name__})
 
     # ---- where tokens are kept -----------------------------------------------------------------------
-    def _usable(self, found: tuple[str, float] | None) -> str | None:
-        if found is None or found[1] - MARGIN_SECONDS <= self.clock():
+    @staticmethod
+    def _key(user: LookerUser) -> str:
+        """Return the Looker user a token belongs to: one per external id, whatever its attribute values."""
+        return hashlib.sha256(user.external_user_id.encode()).hexdigest()[:24]
+
+    def _usable(self, found: tuple[str, float, str] | None, user: LookerUser) -> str | None:
+        """Return the token if it is live and its Looker user carries this caller's attribute values."""
+        if found is None or found[1] - MARGIN_SECONDS <= self.clock() or found[2] != user.fingerprint:
             return None
         return found[0]
 
@@ -88,27 +96,28 @@ class UserSessions:
         with self._guard:
             return self._locks.setdefault(fingerprint, threading.Lock())
 
-    def _shared_get(self, user: LookerUser) -> tuple[str, float] | None:
+    def _shared_get(self, user: LookerUser) -> tuple[str, float, str] | None:
         try:
-            raw = self.redis.get(self.prefix + user.fingerprint) if self.redis is not None else None
+            raw = self.redis.get(self.prefix + self._key(user)) if self.redis is not None else None
         except Exception:  # noqa: BLE001 - Redis down: make one for this process
             return None
         if raw is None:
             return None
         found = orjson.loads(raw)
-        self._local[user.fingerprint] = (found["token"], found["expires"])
-        return found["token"], found["expires"]
+        kept = (found["token"], found["expires"], found.get("fingerprint", ""))
+        self._local[self._key(user)] = kept
+        return kept
 
     def _shared_make(self, user: LookerUser) -> str:
         """Make the token under a Redis lock (when Redis is there), so a burst across instances makes one."""
         redis = self.redis
-        lock_key = self.prefix + "lock:" + user.fingerprint
+        lock_key = self.prefix + "lock:" + self._key(user)
         holder = False
         try:
             if redis is not None:
                 deadline = time.monotonic() + WAIT_SECONDS
                 while not (holder := bool(redis.set(lock_key, "1", nx=True, ex=LOCK_SECONDS))):
-                    found = self._usable(self._shared_get(user))
+                    found = self._usable(self._shared_get(user), user)
                     if found:
                         return found
                     if time.monotonic() > deadline:
@@ -118,10 +127,11 @@ class UserSessions:
             redis = None
         try:
             token, expires = self._make(user)
-            self._local[user.fingerprint] = (token, expires)
+            self._local[self._key(user)] = (token, expires, user.fingerprint)
             if redis is not None:
                 ttl = max(1, int(expires - self.clock() - MARGIN_SECONDS))
-                redis.set(self.prefix + user.fingerprint, orjson.dumps({"token": token, "expires": expires}), ex=ttl)
+                kept = {"token": token, "expires": expires, "fingerprint": user.fingerprint}
+                redis.set(self.prefix + self._key(user), orjson.dumps(kept), ex=ttl)
             return token
         finally:
             if redis is not None and holder:
