@@ -171,3 +171,15 @@ def test_a_claim_changed_back_to_an_earlier_value_updates_the_looker_user_again(
     back = ask(app, token("u1", BRANDS["ck"]), {**BY_BRAND, "limit": 8})
     assert calls(emulator, "acquire_embed_cookieless_session") == 3
     assert orjson.loads(back.data) == orjson.loads(ask(app, token("u9", BRANDS["ck"]), {**BY_BRAND, "limit": 8}).data)
+
+
+@pytest.mark.parametrize("claim", ["%", "-Nike", "Nike,Calvin Klein", "NULL", "Calvin_Klein"])
+def test_a_claim_is_matched_as_text_never_as_a_filter_expression(app, claim):
+    reply = ask(app, token("u8", claim), BY_BRAND)
+    assert reply.status_code == 200 and orjson.loads(reply.data) == []  # no brand is called that
+
+
+def test_a_task_id_of_one_claim_value_is_not_the_same_callers_id_under_another(app):
+    task = ask(app, token("u1", BRANDS["ck"]), BY_BRAND, path="/api/query_tasks").json["id"]
+    assert ask(app, token("u1", BRANDS["levis"]), path=f"/api/query_tasks/{task}").status_code == 404
+    assert ask(app, token("u1", BRANDS["ck"]), path=f"/api/query_tasks/{task}").status_code == 200

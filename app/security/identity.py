@@ -149,9 +149,12 @@ def identity_key(kind: str, name: str) -> str:
 
 
 def caller_key() -> str:
-    """Return the current caller's identity_key."""
+    """Return what the current caller's task and render ids are bound to: its identity_key, and under
+    USER_ATTRIBUTES the fingerprint of its Looker user's attribute values (another value set is another identity).
+    """
     state = current()
-    return identity_key(*(state.identity if state is not None else ANONYMOUS))
+    key = identity_key(*(state.identity if state is not None else ANONYMOUS))
+    return f"{key}#{state.user.fingerprint}" if state is not None and state.user is not None else key
 
 
 def external_user_id(kind: str, name: str) -> str:

@@ -44,6 +44,18 @@ def _claim(claims: dict, path: str):
     return value
 
 
+def literal(value: str) -> str:
+    """Return a claim's value as a Looker filter expression that matches exactly that text.
+
+    Looker reads the value of a user attribute in an access_filter as a filter expression, so a claim of `%`
+    would match every row, `-Nike` every brand but one, `a,b` two. `^` escapes each of those characters.
+    """
+    escaped = "".join("^" + char if char in ",%_^\\" else char for char in value)
+    if escaped.startswith("-") or escaped.upper() in ("NULL", "EMPTY", "-NULL", "-EMPTY"):
+        escaped = "^" + escaped
+    return escaped
+
+
 def looker_user(settings: Settings, caller: Caller) -> LookerUser | None:
     """Return the Looker user a JWT caller acts as under USER_ATTRIBUTES, None for the service account; or 403."""
     if not settings.user_attributes or caller.kind != "jwt":
@@ -59,5 +71,5 @@ def looker_user(settings: Settings, caller: Caller) -> LookerUser | None:
                 f"The token has no '{path}' claim; this service needs it for the Looker user attribute "
                 f"'{attribute}', and never falls back to seeing every row.",
             )
-        values.append((attribute, str(value)))
+        values.append((attribute, literal(str(value))))
     return LookerUser(identity_key(*caller.identity), tuple(values))
