@@ -57,8 +57,8 @@ def cache_headers(cache: ResultCache, outcome: Outcome) -> dict[str, str]:
 
 
 def etag_matches(if_none_match: str, etag: str) -> bool:
-    """Say whether an If-None-Match header value names the entry's strong ETag (or is `*`)."""
-    return parse_etags(if_none_match).contains(etag.strip('"'))
+    """Say whether an If-None-Match header value names the entry's ETag, weak or strong (or is `*`)."""
+    return parse_etags(if_none_match).contains_weak(etag.strip('"'))  # RFC 9110: If-None-Match compares weakly
 
 
 def wants_refresh(cache_control: str | None) -> bool:
