@@ -1,23 +1,25 @@
-"""Cache benchmark, side by side in one run under the same gunicorn settings (gunicorn.conf.py).
+"""Cache benchmark: every cached answer a real caller asks for, side by side in one run, against bare Flask.
 
-    python bench/bench_cache.py [--seconds 5] [--connections 32] [--looker-ms 50]
+    python -m bench.bench_cache [--seconds 3] [--rounds 3] [--connections 32] [--looker-ms 200]
 
-Measures (needs wrk: apt-get install wrk):
-  1. cache-hit throughput of POST /api/query against a bare Flask endpoint returning the same bytes;
-  2. the same hit answered by the Flask route instead of the hit path (a ?format= query string sends it there);
-  3. the 304 path (If-None-Match) against the same bare endpoint;
-  4. the latency a miss adds over calling looker_sdk directly against the emulator.
-Prints the figures and their ratios. Everything runs on 127.0.0.1 and stops at the end.
+Needs wrk (apt-get install wrk) and redis-server. Starts, all on 127.0.0.1 under gunicorn.conf.py (gthread,
+WEB_CONCURRENCY workers, 2 by default) and pinned to core 0 with wrk on core 1: the emulator (with
+--looker-ms of query latency), a redis-server, the service, the service with REDIS_URL, the naive proxy
+(bench/naive_proxy.py) and a bare Flask app (bench/bare_app.py) with one route per measured answer
+serving the same status, bytes and content type. Then, in interleaved rounds (the order rotating, each row
+next to its own reference run), wrk -t2 -c<connections> on each row and its reference, and prints a table
+of requests/s ratios (median of the rounds, their range), p99 latencies, and the Looker calls seen during
+timed runs (0 means every timed answer was a hit). Last, a cold 6-tile dashboard against one Looker call.
+It stops if wrk sees a non-2xx/3xx answer. It is not part of the test suite.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import os
-import re
 import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,199 +30,193 @@ import requests
 from app.demo import free_port
 from looker_emulator.state import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 
-ROOT = Path(__file__).resolve().parents[1]
+from . import report
+from .cold import cold_dashboards, one_looker_call_ms
+from .load import Target, wrk
+from .rows import JWT_SECRET, ORIGIN, QUERY, Row, add_validators, rows
+from .servers import SERVER_CPU, Fleet, gunicorn, redis_command
 
-# On Linux, servers share core 0 and wrk gets core 1, so the two never fight over a core mid-run.
-SERVER_CPU = ["taskset", "-c", "0"] if shutil.which("taskset") and (os.cpu_count() or 1) > 1 else []
-LOAD_CPU = ["taskset", "-c", "1"] if SERVER_CPU else []
-QUERY = {
-    "model": "thelook",
-    "view": "order_items",
-    "fields": ["products.brand", "products.category", "order_items.count", "order_items.total_sale_price"],
-    "limit": 200,
-}
-WRK_SCRIPT = """
-wrk.method = "POST"
-wrk.body = [[%s]]
-wrk.headers["Content-Type"] = "application/json"
-%s
-"""
+IGNORED_CALLS = ("all_datagroups", "datagroup")  # the datagroup poll runs on its own clock, not per request
 
 
-def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            requests.get(url, timeout=1)
-            return
-        except requests.RequestException:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"{url} did not come up") from None
-            time.sleep(0.1)
+def _calls(emulator: str) -> dict[str, int]:
+    return requests.get(f"{emulator}/__emulator/calls", timeout=10).json()
 
 
-def start(args: list[str], env: dict, probe: str) -> subprocess.Popen:
-    process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_until_up(probe, process)
-    return process
+def _looker_calls(before: dict, after: dict) -> int:
+    return sum(n - before.get(op, 0) for op, n in after.items() if op not in IGNORED_CALLS)
 
 
-def wrk(url: str, seconds: int, connections: int, body: str, extra_header: str = "") -> tuple[float, str]:
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(WRK_SCRIPT % (body, extra_header))
-    command = [*LOAD_CPU, "wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script.name, url]
-    out = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 30).stdout
-    os.unlink(script.name)
-    if "Non-2xx" in out or "Socket errors" in out:
-        raise SystemExit(f"wrk saw failures against {url}:\n{out}")
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    p99 = re.search(r"^\s+99%\s+(\S+)", out, re.MULTILINE).group(1)
-    return rps, p99
+def _answer(reply: requests.Response) -> tuple:
+    return reply.status_code, reply.headers.get("Content-Type"), reply.content
 
 
-def interleaved_medians_ms(actions, count: int) -> list[float]:
-    """Time each action `count` times, taking turns (and swapping who goes first), so drift affects them alike."""
-    timings = [[] for _ in actions]
-    for index in range(count):
-        turns = list(zip(actions, timings, strict=True))
-        for action, times in turns if index % 2 == 0 else reversed(turns):
-            started = time.perf_counter()
-            action(index)
-            times.append((time.perf_counter() - started) * 1000)
-    return [statistics.median(times) for times in timings]
+def check(row: Row, session: requests.Session) -> tuple | str:
+    """Return the answer a warm row gives every time, or why it does not qualify as a fresh hit."""
+    replies = [row.measured.send(session) for _ in range(6)]
+    answers = {_answer(reply) for reply in replies}
+    if len(answers) != 1:
+        return "answers differ between requests"
+    status = replies[0].status_code
+    if status != row.measured.status:
+        return f"answered {status}, not {row.measured.status}"
+    if any(reply.headers.get("X-Cache", "HIT") != "HIT" for reply in replies):
+        return "not a cache hit"
+    if "Origin" in row.measured.headers and replies[0].headers.get("Access-Control-Allow-Origin") != ORIGIN:
+        return "no CORS headers for a listed origin"
+    return answers.pop()
+
+
+def bare_spec(answers: dict[str, tuple], methods: dict[str, str], folder: Path) -> tuple[dict, dict[str, str]]:
+    """Return the bare app's routes (one per distinct answer) and which route stands for each row."""
+    spec, route_of = {}, {}
+    for name, (status, content_type, body) in answers.items():
+        digest = hashlib.sha256(repr((methods[name], status, content_type)).encode() + body).hexdigest()[:12]
+        route = f"r{digest}"
+        route_of[name] = route
+        if route not in spec:
+            body_file = folder / f"{route}.body"
+            body_file.write_bytes(body)
+            spec[route] = {
+                "method": methods[name],
+                "status": status,
+                "content_type": content_type,
+                "headers": {},
+                "body_file": str(body_file) if body else None,
+            }
+    return spec, route_of
+
+
+def measure_rounds(table: list[Row], references: dict[str, Target], args, emulator: str) -> dict[str, dict[str, list]]:
+    """Run every row next to its reference, `args.rounds` times, rotating the order; return the runs."""
+    runs = {row.name: {"measured": [], "reference": [], "looker": 0} for row in table}
+    for index in range(args.rounds):
+        shift = index % len(table)
+        for position, row in enumerate(table[shift:] + table[:shift]):
+            pair = [("measured", row.measured), ("reference", references[row.name])]
+            for side, target in pair if (index + position) % 2 == 0 else reversed(pair):
+                before = _calls(emulator)
+                run = wrk(target, args.seconds, args.connections)
+                if not (row.name == "naive" and side == "measured"):  # the naive proxy calls Looker every time
+                    runs[row.name]["looker"] += _looker_calls(before, _calls(emulator))
+                runs[row.name][side].append(run)
+        print(f"round {index + 1}/{args.rounds} done", file=sys.stderr, flush=True)
+    return runs
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=int, default=3)
-    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds; medians are reported")
+    parser.add_argument("--seconds", type=int, default=3, help="length of each wrk run")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; medians and ranges are reported")
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--looker-ms", type=int, default=50)
-    parser.add_argument("--misses", type=int, default=40)
+    parser.add_argument("--looker-ms", type=int, default=200, help="the emulator's latency per Looker query")
+    parser.add_argument("--cold-samples", type=int, default=3, help="fresh services timed on a cold dashboard")
+    parser.add_argument("--metric", default="revenue")
     args = parser.parse_args()
-    import orjson
+    load_before = os.getloadavg()
+    started = time.monotonic()
 
-    emulator_port, service_port, bare_port = free_port(), free_port(), free_port()
-    base_env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")}
-    looker_url = f"http://127.0.0.1:{emulator_port}"
-    service_env = {
+    base_env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "WEB_CONCURRENCY")}
+    emulator_port, redis_port = free_port(), free_port()
+    emulator = f"http://127.0.0.1:{emulator_port}"
+    looker_env = {
         **base_env,
-        "LOOKERSDK_BASE_URL": looker_url,
+        "LOOKERSDK_BASE_URL": emulator,
         "LOOKERSDK_CLIENT_ID": DEFAULT_CLIENT_ID,
         "LOOKERSDK_CLIENT_SECRET": DEFAULT_CLIENT_SECRET,
+    }
+    service_env = {
+        **looker_env,
         "ALLOW_ANONYMOUS": "true",
+        "JWT_SECRET": JWT_SECRET,
+        "CORS_ORIGINS": ORIGIN,
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "info"),
-        "RATE_LIMIT": "100000000/minute",
-    }  # limiting stays on (its cost counts) but never trips
-    processes = []
-    body_file = tempfile.NamedTemporaryFile(delete=False, suffix=".json")
+        "RATE_LIMIT": "100000000/minute",  # limiting stays on (its cost counts) but never trips
+    }
+    fleet = Fleet()
+    folder = Path(tempfile.mkdtemp(prefix="bench-"))
     try:
-        processes.append(
-            start(
-                [
-                    sys.executable,
-                    "-m",
-                    "looker_emulator",
-                    "--port",
-                    str(emulator_port),
-                    "--latency-ms",
-                    str(args.looker_ms),
-                ],
-                base_env,
-                f"{looker_url}/api/4.0/versions",
-            )
-        )
-        service = f"http://127.0.0.1:{service_port}"
-        processes.append(
-            start(
-                [*SERVER_CPU, sys.executable, "-m", "gunicorn"],
-                {**service_env, "PORT": str(service_port)},
-                f"{service}/healthz",
-            )
-        )
-        body = orjson.dumps(QUERY).decode()
-        first = requests.post(f"{service}/api/query", data=body, headers={"Content-Type": "application/json"})
-        first.raise_for_status()
-        body_file.write(first.content)
-        body_file.close()
+        emulator_args = ["-m", "looker_emulator", "--port", str(emulator_port), "--latency-ms", str(args.looker_ms)]
+        fleet.start([sys.executable, *emulator_args], base_env, probe=f"{emulator}/api/4.0/versions")
+        fleet.start(redis_command(redis_port), base_env, port=redis_port)
+        bases = {}
+        for name, extra, app in (
+            ("service", {}, None),
+            ("redis", {"REDIS_URL": f"redis://127.0.0.1:{redis_port}/0"}, None),
+            ("naive", {}, "bench.naive_proxy:app"),
+        ):
+            port = free_port()
+            bases[name] = f"http://127.0.0.1:{port}"
+            env = {**service_env, **extra, "PORT": str(port)}  # gunicorn.conf.py reads the service's settings
+            fleet.start(gunicorn(app), env, probe=f"{bases[name]}/healthz")
+        table = rows(bases["service"], bases["redis"], bases["naive"], args.metric)
+        session = requests.Session()
+        for row in table:  # the first asks are misses: they fill the cache
+            row.measured.send(session).raise_for_status()
+        add_validators(table, next(r for r in table if r.name == "query").measured.send(session).headers["ETag"])
+        for row in table:  # a short wrk each, not counted: every worker's cache and memos fill
+            wrk(row.measured, 1, args.connections)
+
+        answers, skipped = {}, {}
+        for row in table:
+            outcome = check(row, session)
+            (answers if isinstance(outcome, tuple) else skipped)[row.name] = outcome
+        skipped.pop("naive", None)
+        answers.pop("naive", None)
+        measured = [row for row in table if row.name not in skipped]
+        spec, route_of = bare_spec(answers, {row.name: row.measured.method for row in table}, folder)
+        (folder / "spec.json").write_text(json.dumps(spec))
+        bare_port = free_port()
         bare = f"http://127.0.0.1:{bare_port}"
-        processes.append(
-            start(
-                [*SERVER_CPU, sys.executable, "-m", "gunicorn", "bench.bare_app:app"],
-                {**service_env, "PORT": str(bare_port), "BENCH_BODY_FILE": body_file.name},
-                f"{bare}/",
+        fleet.start(
+            gunicorn("bench.bare_app:app"),
+            {**service_env, "PORT": str(bare_port), "BENCH_BARE_SPEC": str(folder / "spec.json")},
+            probe=f"{bare}/",
+        )
+        references = {}
+        for row in measured:
+            if row.reference == "hit":
+                references[row.name] = next(r for r in table if r.name == "query").measured
+                continue
+            target = row.measured
+            references[row.name] = Target(
+                f"{bare}/bare/{route_of[row.name]}", target.method, target.body, dict(target.headers), target.status
             )
-        )
-        etag = first.headers["ETag"].replace('"', '\\"')
-        inm = f'wrk.headers["If-None-Match"] = "{etag}"'
+            assert _answer(references[row.name].send(session)) == answers[row.name], row.name
+            wrk(references[row.name], 1, args.connections)
+
         print(
-            f"payload {len(first.content)} bytes; wrk -t2 -c{args.connections} -d{args.seconds}s x {args.rounds} "
-            f"interleaved rounds (medians, ratios paired by round); servers pinned: {bool(SERVER_CPU)}; "
-            f"gunicorn.conf.py for both (gthread, WEB_CONCURRENCY={os.environ.get('WEB_CONCURRENCY', '2')})"
+            f"wrk -t2 -c{args.connections} -d{args.seconds}s x {args.rounds} interleaved rounds; "
+            f"servers pinned to core 0 and wrk to core 1: {bool(SERVER_CPU)}; gunicorn.conf.py for every server "
+            f"(gthread, WEB_CONCURRENCY={os.environ.get('WEB_CONCURRENCY', '2')}); Looker latency {args.looker_ms} ms",
+            flush=True,
         )
-        targets = {
-            "bare": (f"{bare}/api/query", ""),
-            "hit": (f"{service}/api/query", ""),
-            "route": (f"{service}/api/query?format=json", ""),
-            "304": (f"{service}/api/query", inm),
-        }
-        runs = {name: [] for name in targets}
-        for url, header in targets.values():  # a short warm-up each, not counted: every worker's cache and memo fill
-            wrk(url, 1, args.connections, body, header)
-        for url in (targets["hit"][0], targets["route"][0]):  # what is timed below is a hit, whichever worker answers
-            checks = [requests.post(url, data=body, headers={"Content-Type": "application/json"}) for _ in range(10)]
-            assert all(c.headers["X-Cache"] == "HIT" and c.content == first.content for c in checks), url
-        for round_index in range(args.rounds):  # interleaved, the order rotating, so drift hits all alike
-            names = list(targets)
-            for name in names[round_index % len(names) :] + names[: round_index % len(names)]:
-                url, header = targets[name]
-                runs[name].append(wrk(url, args.seconds, args.connections, body, header))
-        labels = {
-            "bare": "bare Flask, same bytes",
-            "hit": "cache hit (200)",
-            "route": "cache hit, Flask route",
-            "304": "If-None-Match (304)",
-        }
-        for name, label in labels.items():
-            rates = [r for r, _ in runs[name]]
-            line = f"{label:<28}{statistics.median(rates):>8.0f} req/s"
-            if name != "bare":  # each round's figure over the bare endpoint's in the same round
-                ratios = sorted(r / b for r, (b, _) in zip(rates, runs["bare"], strict=True))
-                line += f"   ratio {statistics.median(ratios):.2f}x (rounds {ratios[0]:.2f}-{ratios[-1]:.2f})"
-            print(f"{line}   p99 {'/'.join(p for _, p in runs[name])}")
+        runs = measure_rounds(measured, references, args, emulator)
+        print()
+        print(report.throughput_table(measured, runs, {n: len(a[2]) for n, a in answers.items()}))
+        for name, why in skipped.items():
+            print(f"- {name}: not measured, {why}")
 
         import looker_sdk
 
         from app.config import Settings
         from app.looker.transport import SdkSettings
 
-        settings = Settings.from_env(service_env)
-        sdk = looker_sdk.init40(config_settings=SdkSettings(settings))
+        sdk = looker_sdk.init40(config_settings=SdkSettings(Settings.from_env(service_env)))
         sdk.me()
-        session = requests.Session()
-
-        def direct(index):
-            sdk.run_inline_query("json", {**QUERY, "limit": str(300 + index)})
-
-        def through_service(index):
-            reply = session.post(
-                f"{service}/api/query", json={**QUERY, "limit": 300 + index}, headers={"Cache-Control": "no-cache"}
-            )
-            assert reply.status_code == 200 and reply.headers["X-Cache"] in ("MISS", "BYPASS")
-
-        through_service(0)
-        sdk_ms, miss_ms = interleaved_medians_ms([direct, through_service], args.misses)
-        print(f"{'miss, SDK direct':<28}{sdk_ms:>10.1f} ms median ({args.looker_ms} ms Looker latency)")
-        print(
-            f"{'miss, through the service':<28}{miss_ms:>10.1f} ms median   adds "
-            f"{(miss_ms - sdk_ms):.1f} ms ({(miss_ms / sdk_ms - 1) * 100:.1f}%)"
-        )
+        one_call = one_looker_call_ms(sdk, QUERY, 5)
+        cold = cold_dashboards(fleet, service_env, emulator, args.looker_ms, args.cold_samples)
+        print()
+        print(report.cold_table(cold, one_call, args.looker_ms))
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=30)
-        os.unlink(body_file.name)
+        fleet.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+    load_after = os.getloadavg()
+    print(
+        f"\nwhole run {time.monotonic() - started:.0f} s; load average (1/5/15 min) "
+        f"{'/'.join(f'{x:.1f}' for x in load_before)} before, {'/'.join(f'{x:.1f}' for x in load_after)} after "
+        f"on {os.cpu_count()} cores"
+    )
 
 
 if __name__ == "__main__":

@@ -188,6 +188,23 @@ def test_matching_if_none_match_is_304_without_a_body(web, emulator):
     assert calls(emulator, "run_inline_query") == 1
 
 
+@pytest.mark.parametrize(
+    "validator, status",
+    [
+        ("{etag}", 304),
+        ("W/{etag}", 304),
+        ('"other", W/{etag}', 304),
+        ("*", 304),
+        ('W/"other"', 200),
+    ],
+)
+def test_if_none_match_compares_weakly(web, emulator, validator, status):
+    etag = run(web).headers["ETag"]
+    reply = run(web, **{"If-None-Match": validator.format(etag=etag)})
+    assert reply.status_code == status and (reply.data == b"") == (status == 304)
+    assert calls(emulator, "run_inline_query") == 1
+
+
 def test_the_byte_bound_holds_after_many_large_results(cached_app, emulator):
     app = cached_app(CACHE_MAX_BYTES="60000")
     web = app.test_client()
