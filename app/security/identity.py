@@ -128,6 +128,18 @@ def identity_key(kind: str, name: str) -> str:
     return f"{kind}:{name}"
 
 
+def external_user_id(kind: str, name: str, issuer: str | None) -> str:
+    """Return the Looker embed user id of a caller, kept apart by kind: `key:<label>`, `jwt:<iss>|<sub>`.
+
+    A JWT without an issuer is `jwt:<sub>`; an anonymous caller (ALLOW_ANONYMOUS) is `anonymous`.
+    """
+    if kind == "jwt":
+        return f"jwt:{issuer}|{name}" if issuer else f"jwt:{name}"
+    if kind == "key":
+        return f"key:{name}"
+    return name
+
+
 def caller_key() -> str:
     """Return the current caller's identity_key."""
     return identity_key(g.get("caller_kind", "anonymous"), caller())
