@@ -112,6 +112,16 @@ def _base_url(env: Mapping[str, str]) -> str | None:
     return url
 
 
+def _web_url(env: Mapping[str, str]) -> str | None:
+    url = env.get("LOOKER_WEB_URL", "").strip().rstrip("/")
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
+        raise ConfigError(f"LOOKER_WEB_URL must look like https://acme.cloud.looker.com (no path), not '{url}'")
+    return url
+
+
 def _jwks_url(env: Mapping[str, str]) -> str | None:
     url = env.get("JWT_JWKS_URL", "").strip()
     if not url:
@@ -148,6 +158,7 @@ class Settings:
     """The service's configuration; build it with `Settings.from_env(mapping)`."""
 
     looker_base_url: str = ""
+    looker_web_url: str = ""  # empty: the base URL without its API port (see web_url)
     looker_client_id: str = ""
     looker_client_secret: Secret = field(default_factory=lambda: Secret(""))
     verify_ssl: bool = True
@@ -193,6 +204,7 @@ class Settings:
         env = os.environ if env is None else env
         read = {
             "looker_base_url": _base_url(env),
+            "looker_web_url": _web_url(env),
             "looker_client_id": _first(env, "LOOKERSDK_CLIENT_ID", "LOOKER_CLIENT_ID")[1] or None,
             "looker_client_secret": _secret(env, "LOOKERSDK_CLIENT_SECRET", "LOOKER_CLIENT_SECRET"),
             "verify_ssl": _bool(env, "LOOKERSDK_VERIFY_SSL"),
@@ -257,6 +269,14 @@ class Settings:
             raise ConfigError("LOOKER_EMBED_HOST is not set: local embed signing needs the host browsers will open")
         if self.embed_session_length > 2592000:
             raise ConfigError("EMBED_SESSION_LENGTH may be at most 2592000 seconds (30 days), Looker's limit")
+
+    @property
+    def web_url(self) -> str:
+        """Return the Looker address browsers open: LOOKER_WEB_URL, else the base URL without its port."""
+        if self.looker_web_url:
+            return self.looker_web_url
+        parts = urlsplit(self.looker_base_url)
+        return f"{parts.scheme}://{parts.hostname}" if parts.hostname else ""
 
     @property
     def secrets(self) -> tuple[str, ...]:

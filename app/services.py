@@ -20,6 +20,8 @@ from .cache.store import ResultCache
 from .config import Settings
 from .logs import add_looker_ms
 from .looker.client import LookerClient
+from .looker.cookieless import CookielessSessions
+from .looker.cookieless_store import MemorySessions, RedisSessions
 from .looker.readiness import Readiness
 from .metrics.catalog import Catalog, load_catalog
 from .security.identity import TokenVerifier
@@ -46,6 +48,7 @@ class Services:
     catalog: Catalog
     queries: ParsedQueries  # validated query bodies, by raw bytes
     readiness: Readiness
+    cookieless: CookielessSessions  # embed sessions' reference tokens, per (caller, User-Agent)
 
     @cached_property
     def openapi(self) -> bytes:
@@ -71,6 +74,11 @@ def build_services(settings: Settings, clock: Callable[[], float]) -> Services:
         else None
     )
     wait = settings.looker_timeout + 1
+    sessions = (
+        RedisSessions(settings.redis_url, namespace=settings.looker_base_url)
+        if settings.redis_url
+        else MemorySessions(clock)
+    )
     return Services(
         settings=settings,
         clock=clock,
@@ -91,6 +99,7 @@ def build_services(settings: Settings, clock: Callable[[], float]) -> Services:
         catalog=load_catalog(settings.metrics_file, settings.metrics_file_required),
         queries=ParsedQueries(),
         readiness=Readiness(looker, clock),
+        cookieless=CookielessSessions(settings, looker, sessions),
     )
 
 

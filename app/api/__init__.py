@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import dashboard_data, dashboards, docs, embed, health, looks, metrics, models, ops, query, tasks
+from . import cookieless, dashboard_data, dashboards, docs, embed, health, looks, metrics, models, ops, query, tasks
 
 BLUEPRINTS = (
     health.bp,
@@ -13,6 +13,7 @@ BLUEPRINTS = (
     dashboard_data.bp,
     models.bp,
     embed.bp,
+    cookieless.bp,
     metrics.bp,
     ops.bp,
     docs.bp,
