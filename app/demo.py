@@ -21,11 +21,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_demo(env: MutableMapping[str, str], wait_seconds: float = 15.0) -> str:
+def start_demo(env: MutableMapping[str, str], wait_seconds: float = 15.0, embed_token_ttl: int | None = None) -> str:
     """Start the emulator on a free port, wait until it answers, and set the demo's settings in env."""
     port = free_port()
+    extra = ["--embed-token-ttl", str(embed_token_ttl)] if embed_token_ttl else []
     emulator = subprocess.Popen(
-        [sys.executable, "-m", "looker_emulator", "--port", str(port)], stdout=subprocess.DEVNULL
+        [sys.executable, "-m", "looker_emulator", "--port", str(port), *extra], stdout=subprocess.DEVNULL
     )
     atexit.register(emulator.terminate)
     url = f"http://127.0.0.1:{port}"
@@ -44,6 +45,7 @@ def start_demo(env: MutableMapping[str, str], wait_seconds: float = 15.0) -> str
             "LOOKERSDK_CLIENT_ID": DEFAULT_CLIENT_ID,
             "LOOKERSDK_CLIENT_SECRET": DEFAULT_CLIENT_SECRET,
             "LOOKERSDK_VERIFY_SSL": "false",
+            "LOOKER_WEB_URL": url,  # the emulator serves its embed pages on the API's own port
         }
     )
     env.setdefault("ALLOW_ANONYMOUS", "true")

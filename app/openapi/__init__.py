@@ -9,6 +9,9 @@ from app import schemas as s
 from app.config import Settings
 from app.errors import CODES, TITLES
 
+from .cookieless import MODELS as COOKIELESS_MODELS
+from .cookieless import cookieless_paths
+
 NAME = {"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_]{0,127}$"}
 TEXT = {"type": "string"}
 BINARY = {"type": "string", "contentMediaType": "application/octet-stream"}
@@ -95,22 +98,27 @@ def _operation(
 
 def build(settings: Settings) -> dict:
     """Return the OpenAPI document for this service as configured (MAX_ROWS shows as limit's maximum)."""
-    models = [(m, "validation") for m in (s.QueryRequest, s.LookParams, s.MetricParams, s.EmbedRequestBody)] + [
-        (m, "serialization")
-        for m in (
-            s.Problem,
-            s.Health,
-            s.Readiness,
-            s.Dashboard,
-            s.DashboardData,
-            s.LookmlModel,
-            s.Explore,
-            s.Task,
-            s.EmbedUrl,
-            s.MetricSummary,
-            s.MetricSeries,
-        )
-    ]
+    models = (
+        [(m, "validation") for m in (s.QueryRequest, s.LookParams, s.MetricParams, s.EmbedRequestBody)]
+        + [
+            (m, "serialization")
+            for m in (
+                s.Problem,
+                s.Health,
+                s.Readiness,
+                s.Dashboard,
+                s.DashboardData,
+                s.LookmlModel,
+                s.Explore,
+                s.Task,
+                s.EmbedUrl,
+                s.MetricSummary,
+                s.MetricSeries,
+                *COOKIELESS_MODELS[1:],
+            )
+        ]
+        + [(COOKIELESS_MODELS[0], "validation")]
+    )
     keyed, defs = models_json_schema(models, ref_template="#/components/schemas/{model}")
     components = defs["$defs"]
     components["QueryRequest"]["properties"]["limit"]["maximum"] = settings.max_rows
@@ -375,6 +383,7 @@ def build(settings: Settings) -> dict:
             )
         },
     }
+    paths.update(cookieless_paths(_operation, _json))
     if settings.demo_page:
         paths.update(_demo_paths())
     del keyed
