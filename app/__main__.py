@@ -24,6 +24,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", nargs="?", choices=["serve", "check", "warm"], default="serve")
     parser.add_argument("--demo", action="store_true", help="start the bundled Looker emulator and use it")
     parser.add_argument("--dashboards", default="", help="warm: comma-separated dashboard ids, e.g. 1,2")
+    parser.add_argument(
+        "--embed-token-ttl", type=int, metavar="SECONDS", help="with --demo: the emulator's cookieless token lifetime"
+    )
     args = parser.parse_args(argv)
 
     from . import load_settings
@@ -44,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.demo:
             from .demo import start_demo
 
-            start_demo(os.environ)
+            start_demo(os.environ, embed_token_ttl=args.embed_token_ttl)
         load_settings()
     except ConfigError as exc:
         print(f"looker-proxy: {exc}", file=sys.stderr)

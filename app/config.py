@@ -157,6 +157,11 @@ class Settings:
             raise ConfigError("EMBED_SESSION_LENGTH may be at most 2592000 seconds (30 days), Looker's limit")
 
     @property
+    def web_url(self) -> str:
+        """Return the Looker host people open in a browser (LOOKER_WEB_URL, else the base URL without its port)."""
+        return self.looker_web_url or self.looker_base_url
+
+    @property
     def secrets(self) -> tuple[str, ...]:
         """Every secret value, for tests and log scrubbing."""
         return tuple(

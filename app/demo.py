@@ -37,11 +37,14 @@ def _relay(stream: IO[str], out: IO[str]) -> None:
         out.flush()
 
 
-def start_emulator(env: MutableMapping[str, str], wait_seconds: float = 15.0) -> str:
+def start_emulator(
+    env: MutableMapping[str, str], wait_seconds: float = 15.0, embed_token_ttl: int | None = None
+) -> str:
     """Start the emulator, wait until it answers, and point env's Looker settings at it; return its URL."""
     port = demo_looker_port(env) or free_port()
+    extra = ["--embed-token-ttl", str(embed_token_ttl)] if embed_token_ttl else []
     emulator = subprocess.Popen(
-        [sys.executable, "-u", "-m", "looker_emulator", "--port", str(port)],
+        [sys.executable, "-u", "-m", "looker_emulator", "--port", str(port), *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -70,9 +73,9 @@ def start_emulator(env: MutableMapping[str, str], wait_seconds: float = 15.0) ->
     return url
 
 
-def start_demo(env: MutableMapping[str, str], wait_seconds: float = 15.0) -> str:
+def start_demo(env: MutableMapping[str, str], wait_seconds: float = 15.0, embed_token_ttl: int | None = None) -> str:
     """Start the emulator and set the demo's settings in env, for the service."""
-    url = start_emulator(env, wait_seconds)
+    url = start_emulator(env, wait_seconds, embed_token_ttl)
     env.setdefault("ALLOW_ANONYMOUS", "true")
     env.setdefault("CORS_ORIGINS", "http://localhost:*")
     env.setdefault("EMBED_MODELS", "thelook,finance")

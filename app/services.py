@@ -21,6 +21,8 @@ from .cache.store import ResultCache
 from .config import Settings
 from .frontdoor.state import add_looker_ms
 from .looker.client import LookerClient
+from .looker.cookieless import CookielessSessions
+from .looker.cookieless_store import MemorySessions, RedisSessions
 from .looker.readiness import Readiness
 from .looker.users import UserSessions
 from .metrics.catalog import Catalog, load_catalog
@@ -53,6 +55,7 @@ class Services:
     assembled: Memo  # whole answers built from cached entries (dashboards, metric series)
     readiness: Readiness
     datagroups: DatagroupPoller  # ends freshness of a model's results when Looker's data changes
+    cookieless: CookielessSessions  # embed sessions' reference tokens, per (caller, User-Agent)
 
     @cached_property
     def openapi(self) -> bytes:
@@ -90,6 +93,11 @@ def build_services(settings: Settings, clock: Callable[[], float]) -> Services:
         telemetry=telemetry,
         swr_seconds=settings.cache_swr_seconds,
     )
+    sessions = (
+        RedisSessions(settings.redis_url, namespace=settings.looker_base_url)
+        if settings.redis_url
+        else MemorySessions(clock)
+    )
     return Services(
         settings=settings,
         clock=clock,
@@ -125,6 +133,7 @@ def build_services(settings: Settings, clock: Callable[[], float]) -> Services:
             shared=shared,
             telemetry=telemetry,
         ),
+        cookieless=CookielessSessions(settings, looker, sessions),
     )
 
 

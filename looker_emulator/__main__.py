@@ -1,4 +1,4 @@
-"""python -m looker_emulator --port 19999 [--seed N] [--latency-ms N]: serve a stand-in Looker instance."""
+"""python -m looker_emulator --port 19999 [--seed N] [--latency-ms N] [--embed-token-ttl N]: a stand-in Looker."""
 
 from __future__ import annotations
 
@@ -26,12 +26,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--latency-ms", type=int, default=0, help="added to every query run (default 0)")
     parser.add_argument("--client-id", default=Config.client_id)
     parser.add_argument("--client-secret", default=Config.client_secret)
+    parser.add_argument(
+        "--embed-token-ttl",
+        type=int,
+        default=Config.embed_token_ttl,
+        help=f"seconds a cookieless navigation or API token works (default {Config.embed_token_ttl})",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     threading.excepthook = _log_thread_error
     config = Config(
-        client_id=args.client_id, client_secret=args.client_secret, seed=args.seed, latency_ms=args.latency_ms
+        client_id=args.client_id,
+        client_secret=args.client_secret,
+        seed=args.seed,
+        latency_ms=args.latency_ms,
+        embed_token_ttl=args.embed_token_ttl,
     )
     emulator = RunningEmulator(config, host=args.host, port=args.port)
     print(f"Looker emulator serving API 4.0 on {emulator.url}  (client id {config.client_id})", flush=True)

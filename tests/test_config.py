@@ -40,6 +40,19 @@ def test_looker_port_is_added_only_when_the_url_has_none():
     assert Settings.from_env(env).looker_base_url == "https://h.example:443"
 
 
+@pytest.mark.parametrize(
+    ("env", "web_url"),
+    [
+        ({"LOOKERSDK_BASE_URL": "https://acme.cloud.looker.com"}, "https://acme.cloud.looker.com"),
+        ({"LOOKERSDK_BASE_URL": "https://looker.acme.com:19999"}, "https://looker.acme.com"),
+        ({"LOOKER_PORT": "19999"}, "https://acme.cloud.looker.com"),
+        ({"LOOKER_WEB_URL": "http://127.0.0.1:8123/"}, "http://127.0.0.1:8123"),
+    ],
+)
+def test_the_web_url_is_the_base_url_without_its_api_port_unless_set(env, web_url):
+    assert Settings.from_env({**BASE, **env}).web_url == web_url
+
+
 def test_api_keys_carry_labels():
     settings = Settings.from_env({**BASE, "API_KEYS": "web:aaaaaaaaaaaaaaaa1, bbbbbbbbbbbbbbbb2"})
     assert [(label, key.reveal()) for label, key in settings.api_keys] == [
@@ -75,6 +88,7 @@ def test_api_keys_carry_labels():
         ({"CACHE_SWR_SECONDS": "soon"}, "CACHE_SWR_SECONDS"),
         ({"DATAGROUP_POLL_SECONDS": "1.5"}, "DATAGROUP_POLL_SECONDS"),
         ({"DATAGROUP_POLL_SECONDS": "-60"}, "DATAGROUP_POLL_SECONDS"),
+        ({"LOOKER_WEB_URL": "https://acme.looker.com/embed"}, "LOOKER_WEB_URL"),
     ],
 )
 def test_bad_settings_name_the_variable(change, named):

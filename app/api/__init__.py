@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
-from . import dashboard_data, dashboards, docs, embed, health, looks, metrics, models, ops, query, renders, tasks
+from . import (
+    cookieless,
+    dashboard_data,
+    dashboards,
+    docs,
+    embed,
+    health,
+    looks,
+    metrics,
+    models,
+    ops,
+    query,
+    renders,
+    tasks,
+)
 
 BLUEPRINTS = (
     health.bp,
@@ -14,6 +28,7 @@ BLUEPRINTS = (
     models.bp,
     embed.bp,
     renders.bp,
+    cookieless.bp,
     metrics.bp,
     ops.bp,
     docs.bp,

@@ -6,12 +6,14 @@ from pathlib import Path
 
 from flask import Blueprint, Response, send_from_directory
 
+from ..services import services
+
 bp = Blueprint("demo", __name__)
 BUILD = Path(__file__).resolve().parent.parent / "static" / "demo"
 # The page calls this origin's API and may frame Looker (cookieless embed); nothing else loads.
 PAGE_POLICY = (
     "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "frame-src https:; base-uri 'none'; form-action 'self'"
+    "frame-src https:{looker}; base-uri 'none'; form-action 'self'"
 )
 
 
@@ -25,7 +27,10 @@ def redirect_to_page():
 def demo_page():
     """Return the demo page; revalidated each time so a new build shows at once."""
     response = Response((BUILD / "index.html").read_bytes(), content_type="text/html; charset=utf-8")
-    response.headers["Content-Security-Policy"] = PAGE_POLICY
+    web_url = services().settings.web_url  # a plain-http Looker (the emulator) is framed only by its address
+    response.headers["Content-Security-Policy"] = PAGE_POLICY.format(
+        looker=" " + web_url if web_url.startswith("http://") else ""
+    )
     response.headers["Cache-Control"] = "no-cache"
     return response
 

@@ -9,6 +9,8 @@ from app.config import Settings
 from app.openapi import shapes
 
 from . import renders
+from .cookieless import MODELS as COOKIELESS_MODELS
+from .cookieless import cookieless_paths
 from .parts import (
     CACHE_HEADERS,
     EVERY_CODE,
@@ -47,8 +49,10 @@ def build(settings: Settings) -> dict:
             shapes.MetricSummary,
             shapes.MetricSeries,
             shapes.Render,
+            *COOKIELESS_MODELS[1:],
         )
     ]
+    models.append((COOKIELESS_MODELS[0], "validation"))
     keyed, defs = models_json_schema(models, ref_template="#/components/schemas/{model}")
     components = defs["$defs"]
     components["QueryRequest"]["properties"]["limit"]["maximum"] = settings.max_rows
@@ -259,6 +263,7 @@ def build(settings: Settings) -> dict:
         },
     }
     paths.update(embed_paths(dashboard_id, look_id, explore_path))
+    paths.update(cookieless_paths(_operation, _json))
     paths.update(operations_paths())
     renders.state_rules(components["RenderRequest"])
     paths.update(renders.paths(_operation, _ref, _json, CACHE_HEADERS))

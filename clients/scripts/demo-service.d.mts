@@ -3,7 +3,7 @@ export interface DemoService {
   emulatorUrl: string
   stop: () => Promise<void>
 }
-export function startDemoService(options?: { env?: Record<string, string> }): Promise<DemoService>
+export function startDemoService(options?: { env?: Record<string, string>; args?: string[] }): Promise<DemoService>
 export function emulatorControls(emulatorUrl: string): {
   reset: () => Promise<Response>
   fault: (fault: object) => Promise<Response>

@@ -18,14 +18,15 @@ function freePort() {
 }
 
 /**
- * Start the demo service and wait until /healthz answers; `env` adds settings (e.g. API_KEYS).
- * @param {{ env?: Record<string, string> }} [options]
+ * Start the demo service and wait until /healthz answers; `env` adds settings (e.g. API_KEYS), `args` options
+ * of `python -m app --demo` (e.g. `--embed-token-ttl 8`).
+ * @param {{ env?: Record<string, string>, args?: string[] }} [options]
  * @returns {Promise<{ baseUrl: string, emulatorUrl: string, stop: () => Promise<void> }>}
  */
-export async function startDemoService({ env = {} } = {}) {
+export async function startDemoService({ env = {}, args = [] } = {}) {
   const port = await freePort()
   const python = process.env.PYTHON || 'python'
-  const child = spawn(python, ['-m', 'app', '--demo'], {
+  const child = spawn(python, ['-m', 'app', '--demo', ...args], {
     cwd: repoRoot,
     env: { ...process.env, PORT: String(port), WEB_CONCURRENCY: '1', LOG_LEVEL: 'warning', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -105,7 +105,8 @@ async function compareTiles(page, api, filters) {
   return data
 }
 
-const service = await startDemoService()
+const EMBED_TOKEN_TTL = 8 // seconds; the embedded page asks for fresh tokens a quarter before they end
+const service = await startDemoService({ args: ['--embed-token-ttl', String(EMBED_TOKEN_TTL)] })
 const emulator = emulatorControls(service.emulatorUrl)
 const api = async (pathAndQuery) => {
   const reply = await fetch(`${service.baseUrl}${pathAndQuery}`)
@@ -235,9 +236,51 @@ try {
     assert(missing.length === 0, `not readable cross-origin: ${missing.join(', ')}`)
   })
 
-  await check('dashboard 1 loads embedded through the cookieless endpoints', async () => {
-    // The embed SDK always opens Looker over https; the emulator speaks http, so the browser's https requests
-    // for the emulator's host are answered by fetching the same path over http.
+  // Every cookieless answer the page gets, to show the session reference token never reaches it.
+  const cookielessBodies = []
+  page.on('response', async (r) => {
+    if (new URL(r.url()).pathname.startsWith('/api/embed/cookieless/')) cookielessBodies.push(await r.text().catch(() => ''))
+  })
+
+  /** Load the page, and check the embedded dashboard arrives through the cookieless flow and its tokens are refreshed. */
+  async function embedded(pageUrl, driver, srcPrefix) {
+    const acquired = page.waitForResponse((r) => r.url().includes('/api/embed/cookieless/acquire'), { timeout: 15_000 })
+    await page.goto(pageUrl)
+    const acquire = await acquired
+    assert(acquire.status() === 200, `GET /api/embed/cookieless/acquire answered ${acquire.status()}`)
+    assert(acquire.headers()['cache-control'] === 'no-store', 'the acquire answer may be stored')
+    const frame = await page.waitForSelector('[data-testid=embed] iframe', { timeout: 15_000 })
+    const src = await frame.getAttribute('src')
+    assert(src.startsWith(srcPrefix) && src.includes('/login/embed/') && src.includes('embed_authentication_token='), `unexpected iframe src ${src}`)
+    const content = await frame.contentFrame()
+    const title = await content.waitForSelector('#dashboard-title', { timeout: 15_000 })
+    assert((await title.textContent()).includes('Business Pulse'), 'the embedded page is not dashboard 1')
+    assert((await page.getAttribute('[data-testid=embed]', 'data-driver')) === driver, `not driven by ${driver}`)
+    // The emulator's tokens live EMBED_TOKEN_TTL seconds here, so the embedded page asks for fresh ones soon.
+    const refreshed = page.waitForResponse((r) => r.url().includes('/api/embed/cookieless/tokens') && r.status() === 200, {
+      timeout: 30_000,
+    })
+    // The new API token works: the embedded page reloads its tiles with it from Looker.
+    const reloaded = page.waitForResponse((r) => r.url().includes('/api/internal/embed/content') && r.status() === 200, {
+      timeout: 30_000,
+    })
+    await refreshed
+    await reloaded
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=embed]')?.dataset.refreshes) >= 1, null, {
+      timeout: 10_000,
+    })
+    assert((await page.getAttribute('[data-testid=embed]', 'data-stage')) === 'connected', 'the embed is not connected')
+  }
+
+  await check('dashboard 1 loads embedded through the cookieless endpoints (the page drives the plain-http emulator), tokens refreshed', async () => {
+    await embedded(`${service.baseUrl}/demo/`, 'page', `${service.emulatorUrl}/login/embed/`)
+  })
+  await page.waitForTimeout(300)
+  await page.locator('[data-testid=embed]').screenshot({ path: path.join(artifacts, '5-embed.png') })
+
+  await check('dashboard 1 loads embedded through @looker/embed-sdk, tokens refreshed', async () => {
+    // The SDK always opens Looker over https; the emulator speaks http, so the browser's https requests for the
+    // emulator's host are answered by fetching the same path over http.
     // (Registered only now: Playwright turns the HTTP cache off once a route exists.)
     const emulatorHost = new URL(service.emulatorUrl).host
     await context.route(`https://${emulatorHost}/**`, async (route) => {
@@ -245,19 +288,16 @@ try {
       url.protocol = 'http:'
       await route.fulfill({ response: await route.fetch({ url: url.toString() }) })
     })
-    const acquired = page.waitForResponse((r) => r.url().includes('/api/embed/cookieless/acquire'), { timeout: 15_000 })
-    await page.reload()
-    const acquire = await acquired
-    assert(acquire.status() === 200, `GET /api/embed/cookieless/acquire answered ${acquire.status()}`)
-    const frame = await page.waitForSelector('[data-testid=embed] iframe', { timeout: 15_000 })
-    const src = await frame.getAttribute('src')
-    assert(src.includes('/login/embed/') && src.includes('embed_authentication_token='), `unexpected iframe src ${src}`)
-    const content = await frame.contentFrame()
-    const title = await content.waitForSelector('#dashboard-title', { timeout: 15_000 })
-    assert((await title.textContent()).includes('Business Pulse'), 'the embedded page is not dashboard 1')
+    await embedded(`${service.baseUrl}/demo/?embed=sdk`, 'sdk', `https://${emulatorHost}/login/embed/`)
   })
-  await page.waitForTimeout(500)
-  await page.locator('[data-testid=embed]').screenshot({ path: path.join(artifacts, '5-embed.png') })
+  await page.waitForTimeout(300)
+  await page.locator('[data-testid=embed]').screenshot({ path: path.join(artifacts, '5b-embed-sdk.png') })
+
+  await check('no cookieless answer carried the session reference token', async () => {
+    assert(cookielessBodies.length >= 4, `saw only ${cookielessBodies.length} cookieless answers`)
+    const leaked = cookielessBodies.filter((b) => b.includes('session_reference_token"'))
+    assert(leaked.length === 0, `a session reference token reached the page: ${leaked[0]?.slice(0, 200)}`)
+  })
 
   const cspErrors = consoleErrors.filter((e) => /Content Security Policy/i.test(e))
   await check('the page runs under its Content-Security-Policy without violations', async () => {

@@ -20,16 +20,12 @@ export type MetricParams = NonNullable<operations['get_metric']['parameters']['q
 /** One row of a `json` result: field name to value. */
 export type Row = Record<string, string | number | boolean | null>
 
-/** The tokens `@looker/embed-sdk`'s `initCookieless` expects from its acquire and generate calls. */
-export interface CookielessTokens {
-  authentication_token?: string
-  authentication_token_ttl?: number
-  navigation_token: string
-  navigation_token_ttl: number
-  api_token: string
-  api_token_ttl: number
-  session_reference_token_ttl: number
-}
+/** What `@looker/embed-sdk`'s `initCookieless` expects from its acquire call (the reference token stays on the server). */
+export type CookielessSession = Schemas['CookielessSession']
+/** What its generate call expects; a `session_reference_token_ttl` of 0 means the session has ended. */
+export type CookielessTokens = Schemas['CookielessTokens']
+/** Where the browser reaches Looker: `looker_host` is initCookieless's first argument. */
+export type CookielessConfig = Schemas['CookielessConfig']
 
 export type Credential = string | null | undefined
 export interface ClientOptions {
@@ -123,9 +119,6 @@ export function createLookerProxyClient(options: ClientOptions = {}) {
     fetch: options.fetch,
     headers: options.headers,
   })
-  // Paths the contract names that the service's OpenAPI document does not describe yet.
-  type UntypedCall = (path: string, init?: object) => Promise<Outcome>
-  const untyped = api as unknown as { GET: UntypedCall; PUT: UntypedCall; DELETE: UntypedCall }
   const auth: Middleware = {
     async onRequest({ request }) {
       const credential = options.apiKey ?? (await options.getToken?.())
@@ -283,28 +276,28 @@ export function createLookerProxyClient(options: ClientOptions = {}) {
       )
     },
 
+    /** Say which Looker host to embed from (the `host` argument of initCookieless). */
+    cookielessConfig(call?: CallOptions): Promise<Result<CookielessConfig>> {
+      return unwrap(api.GET('/api/embed/cookieless/config', init(call)), call?.signal)
+    },
+
     /** Start (or join) this caller's cookieless embed session; the shape `initCookieless` wants from acquire. */
-    async acquireCookielessSession(call?: CallOptions): Promise<CookielessTokens> {
-      const result = await unwrap<CookielessTokens>(untyped.GET('/api/embed/cookieless/acquire', init(call)), call?.signal)
-      return result.data
+    async acquireCookielessSession(call?: CallOptions): Promise<CookielessSession> {
+      return (await unwrap<CookielessSession>(api.GET('/api/embed/cookieless/acquire', init(call)), call?.signal)).data
     },
 
     /** Refresh the session's navigation and API tokens, as `initCookieless`'s generate step does. */
     async generateCookielessTokens(
-      tokens: Pick<CookielessTokens, 'api_token' | 'navigation_token'>,
+      tokens: { api_token?: string | null; navigation_token?: string | null },
       call?: CallOptions,
     ): Promise<CookielessTokens> {
-      const body = { api_token: tokens.api_token, navigation_token: tokens.navigation_token }
-      const result = await unwrap<CookielessTokens>(
-        untyped.PUT('/api/embed/cookieless/tokens', { body, ...init(call) }),
-        call?.signal,
-      )
-      return result.data
+      const body = { api_token: tokens.api_token ?? '', navigation_token: tokens.navigation_token ?? '' }
+      return (await unwrap<CookielessTokens>(api.PUT('/api/embed/cookieless/tokens', { body, ...init(call) }), call?.signal)).data
     },
 
-    /** End this caller's cookieless embed session (204). */
+    /** End this caller's cookieless embed session in Looker (204). */
     async endCookielessSession(call?: CallOptions): Promise<void> {
-      await unwrap(untyped.DELETE('/api/embed/cookieless/session', init(call)), call?.signal)
+      await unwrap(api.DELETE('/api/embed/cookieless/session', init(call)), call?.signal)
     },
   }
   return client

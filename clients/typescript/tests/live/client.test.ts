@@ -108,15 +108,23 @@ describe('query tasks', () => {
   })
 })
 
-describe('cookieless embed (contract section 5)', async () => {
-  const document = await (await fetch(`${baseUrl}/openapi.json`)).json()
-  const served = '/api/embed/cookieless/acquire' in document.paths
-  it.skipIf(!served)('acquires a session, refreshes its tokens and ends it', async () => {
+describe('cookieless embed (contract section 5)', () => {
+  it('names the Looker host to embed from', async () => {
+    const { data, meta } = await client.cookielessConfig()
+    expect(data.looker_url).toBe(emulatorUrl)
+    expect(data.looker_host).toBe(new URL(emulatorUrl).host)
+    expect(meta.status).toBe(200)
+  })
+
+  it('acquires a session, refreshes its tokens and ends it, never showing the reference token', async () => {
     const tokens = await client.acquireCookielessSession()
     expect(tokens.authentication_token).toBeTruthy()
     expect(JSON.stringify(tokens)).not.toContain('session_reference_token"')
     const fresh = await client.generateCookielessTokens(tokens)
     expect(fresh.navigation_token).toBeTruthy()
+    expect(fresh.navigation_token).not.toBe(tokens.navigation_token)
     await client.endCookielessSession()
+    const after = await client.acquireCookielessSession()
+    expect(after.navigation_token).not.toBe(fresh.navigation_token) // a new session, not the ended one
   })
 })
