@@ -6,7 +6,7 @@ import jwt
 import orjson
 import pytest
 
-from app.frontdoor.door import FrontDoor
+from app.frontdoor.door import ROUTES_REMEMBERED, FrontDoor
 from app.services import services
 
 from .helpers import API_KEY, QUERY, calls, emulator_env
@@ -120,6 +120,54 @@ def test_what_the_front_door_leaves_to_the_route(build, request_kwargs, status, 
     answer = post(app, **request_kwargs)
     assert answer.status_code == status and answer.headers.get("X-Cache") == x_cache
     assert app.route_calls == 2, "the route, not the hit path, answered"
+
+
+def test_a_repeated_request_is_routed_once_by_the_front_door(build, monkeypatch):
+    app = build()
+    bind, door_routings = app.url_map.bind_to_environ, []
+
+    def counting(environ, *args, **kwargs):
+        if not args and not kwargs:  # Flask's own routing names its server and subdomain; the front door's does not
+            door_routings.append(environ["PATH_INFO"])
+        return bind(environ, *args, **kwargs)
+
+    monkeypatch.setattr(app.url_map, "bind_to_environ", counting)
+    for _ in range(3):
+        assert post(app).status_code == 200
+    assert door_routings == ["/api/query"]
+    assert app.route_calls == 1
+
+
+@pytest.mark.parametrize(
+    "method, path, status",
+    [
+        ("POST", "/api/query", 200),
+        ("GET", "/api/query", 405),  # the same path asked another way is routed on its own
+        ("GET", "/api/looks/1", 200),
+        ("DELETE", "/api/looks/1", 405),
+        ("GET", "/api/looks/2", 200),
+        ("GET", "/api/looks/1/", 404),
+        ("GET", "/api/no-such-thing", 404),
+    ],
+)
+def test_remembered_routing_keeps_every_answer(build, method, path, status):
+    app = build()
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {API_KEY}", "X-Request-ID": "same-id"}  # a problem names its request
+    post(app)
+    client.get("/api/looks/1", headers=headers)  # the paths below have all been routed once already
+    first, again = (client.open(path, method=method, json=QUERY, headers=headers) for _ in range(2))
+    assert first.status_code == again.status_code == status
+    assert first.data == again.data
+
+
+def test_the_routing_memo_stays_bounded(build):
+    app = build()
+    client = app.test_client()
+    for index in range(ROUTES_REMEMBERED + 10):
+        client.get(f"/api/looks/{index + 1000}x", headers={"Authorization": f"Bearer {API_KEY}"})
+    assert 0 < len(app.wsgi_app.routes) <= ROUTES_REMEMBERED
+    assert post(app).status_code == 200
 
 
 def test_browser_requests_are_answered_without_the_route_with_their_cors_headers(build, monkeypatch):
