@@ -289,3 +289,19 @@ def test_a_token_subject_does_not_share_a_keys_rate_limit(make_app):
     as_token = {"Authorization": f"Bearer {hs256(sub='web', aud=None, iss=None)}"}
     assert [web.get("/api/models", headers=as_key).status_code for _ in range(3)] == [200, 200, 429]
     assert web.get("/api/models", headers=as_token).status_code == 200
+
+
+def test_a_repeated_token_is_verified_once_and_checked_again_past_its_expiry(jwt_app, monkeypatch):
+    import app.security.identity as identity
+
+    token = hs256(exp=int(time.time()) + 60)
+    checks = []
+    real = identity.jwt.decode
+    monkeypatch.setattr(identity.jwt, "decode", lambda *a, **k: checks.append(1) or real(*a, **k))
+    web = jwt_app.test_client()
+    for _ in range(3):
+        assert web.post("/api/query", json=QUERY, headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert len(checks) == 1
+    monkeypatch.setattr(identity.time, "time", lambda: 4_000_000_000.0)  # the remembered token is now past its exp
+    web.post("/api/query", json=QUERY, headers={"Authorization": f"Bearer {token}"})
+    assert len(checks) == 2  # not taken from memory: verified again (PyJWT then decides on its own clock)

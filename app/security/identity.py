@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import hmac
 import logging
+import threading
+import time
 from typing import NamedTuple
 
 import jwt
+from cachetools import LRUCache
 
 from app.config import Settings
 from app.errors import ApiError
@@ -25,6 +28,7 @@ PUBLIC_ENDPOINTS = {
     "demo.demo_asset",
 }
 LEEWAY_SECONDS = 30
+VERIFIED_TOKENS = 4096
 ASYMMETRIC = ["RS256", "RS384", "RS512", "ES256", "ES384", "PS256"]
 
 
@@ -44,6 +48,10 @@ class TokenVerifier:
             if settings.jwt_jwks_url
             else None
         )
+        # A dashboard sends the same token with every request; a verified one is remembered (by its exact bytes,
+        # which the signature covers) until its `exp`, so a hit does not pay for the signature check again.
+        self._verified: LRUCache = LRUCache(maxsize=VERIFIED_TOKENS)
+        self._lock = threading.Lock()
 
     @property
     def enabled(self) -> bool:
@@ -51,6 +59,17 @@ class TokenVerifier:
 
     def claims(self, token: str) -> dict:
         """Return the verified claims (with a `sub`), or raise 401 with a reason that tells an attacker nothing."""
+        with self._lock:
+            known = self._verified.get(token)
+        if known is not None and time.time() < known["exp"] + LEEWAY_SECONDS:
+            return known
+        claims = self._verify(token)
+        if isinstance(claims.get("exp"), int | float):
+            with self._lock:
+                self._verified[token] = claims
+        return claims
+
+    def _verify(self, token: str) -> dict:
         options = {
             "require": ["exp", "sub"]
             + (["aud"] if self.settings.jwt_audience else [])
