@@ -1,6 +1,5 @@
 """The report worker's command line: a bad file is refused before anything runs, and serve stops cleanly."""
 
-import datetime as dt
 import os
 import signal
 import subprocess
@@ -10,18 +9,6 @@ from pathlib import Path
 from .helpers import emulator_env
 
 ROOT = Path(__file__).resolve().parents[1]
-REPORT = """
-[reports.weekly]
-title = "Weekly revenue"
-schedule = "0 8 * * mon"
-timezone = "Europe/London"
-format = "csv"
-look = 2
-link = "https://looker.example.com/looks/2"
-email = { to = ["sales@example.com", "boss@example.com"], subject = "{title}: {rows} rows ({date})" }
-slack = { webhook_env = "TEST_SLACK_WEBHOOK" }
-"""
-SLOT = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)
 
 
 def test_the_command_refuses_a_bad_file_before_running(emulator, tmp_path):
