@@ -17,9 +17,20 @@ class Clock:
         return self.now
 
 
-def limits(rate: str, clock: Clock, redis_url: str = "") -> RateLimits:
-    env = {"RATE_LIMIT": rate, **({"REDIS_URL": redis_url} if redis_url else {})}
-    return RateLimits(Settings.from_env(env, check=False), clock=clock)
+@pytest.fixture
+def limits():
+    """Build RateLimits on an injected clock; close their Redis connections afterwards."""
+    built = []
+
+    def build(rate: str, clock: Clock, redis_url: str = "") -> RateLimits:
+        env = {"RATE_LIMIT": rate, **({"REDIS_URL": redis_url} if redis_url else {})}
+        built.append(RateLimits(Settings.from_env(env, check=False), clock=clock))
+        return built[-1]
+
+    yield build
+    for limiter in built:
+        if hasattr(limiter.storage, "storage"):
+            limiter.storage.storage.connection_pool.disconnect()
 
 
 def admitted(limiter: RateLimits, key: str = "key:web") -> bool:
@@ -28,11 +39,12 @@ def admitted(limiter: RateLimits, key: str = "key:web") -> bool:
 
 def redis_calls(server) -> int:
     """Return how many scripts the real Redis has run (the counters' INCRBY + EXPIRE)."""
-    stats = redis.Redis.from_url(server.url).info("commandstats")
+    with redis.Redis.from_url(server.url) as client:
+        stats = client.info("commandstats")
     return sum(stats.get(name, {}).get("calls", 0) for name in ("cmdstat_evalsha", "cmdstat_eval"))
 
 
-def test_a_limit_admits_its_amount_then_refuses_until_the_window_ends():
+def test_a_limit_admits_its_amount_then_refuses_until_the_window_ends(limits):
     clock = Clock(120.0)
     limiter = limits("5/minute", clock)
     assert [admitted(limiter) for _ in range(6)] == [True] * 5 + [False]
@@ -45,7 +57,7 @@ def test_a_limit_admits_its_amount_then_refuses_until_the_window_ends():
     assert [admitted(limiter) for _ in range(6)] == [True] * 5 + [False]
 
 
-def test_callers_and_limits_are_counted_apart():
+def test_callers_and_limits_are_counted_apart(limits):
     limiter = limits("2/second;3/minute", Clock(60.0))
     assert [admitted(limiter, "key:web") for _ in range(3)] == [True, True, False]  # the per-second limit
     assert [admitted(limiter, "jwt:iss|ann") for _ in range(3)] == [True, True, False]
@@ -54,7 +66,7 @@ def test_callers_and_limits_are_counted_apart():
 
 
 @pytest.mark.parametrize("amount", [7, 40, 200])
-def test_two_processes_sharing_redis_never_admit_past_the_limit(redis_server, amount):
+def test_two_processes_sharing_redis_never_admit_past_the_limit(redis_server, limits, amount):
     clock = Clock(600.0)
     first, second = (limits(f"{amount}/minute", clock, redis_server.url) for _ in range(2))
     answers = [admitted(process) for _ in range(amount) for process in (first, second)]
@@ -64,7 +76,7 @@ def test_two_processes_sharing_redis_never_admit_past_the_limit(redis_server, am
         assert answers.count(True) == amount  # small limits lease one count at a time: exact
 
 
-def test_hits_ask_redis_once_per_batch_and_not_at_all_once_refused(redis_server):
+def test_hits_ask_redis_once_per_batch_and_not_at_all_once_refused(redis_server, limits):
     clock = Clock(600.0)
     limiter = limits("100000/minute", clock, redis_server.url)
     before = redis_calls(redis_server)
@@ -79,18 +91,18 @@ def test_hits_ask_redis_once_per_batch_and_not_at_all_once_refused(redis_server)
     assert redis_calls(redis_server) - before == 1  # learning the window is spent; then refused from memory
 
 
-def test_counts_left_in_a_lease_lapse_with_their_window(redis_server):
+def test_counts_left_in_a_lease_lapse_with_their_window(redis_server, limits):
     clock = Clock(659.5)
     limiter = limits("1000/minute", clock, redis_server.url)
     assert admitted(limiter)
     clock.now = 660.0
     assert admitted(limiter)
-    client = redis.Redis.from_url(redis_server.url)
-    counters = {key.decode().rsplit("/", 1)[1]: int(client.get(key)) for key in client.keys("*lp-limits*")}
+    with redis.Redis.from_url(redis_server.url) as client:
+        counters = {key.decode().rsplit("/", 1)[1]: int(client.get(key)) for key in client.keys("*lp-limits*")}
     assert counters == {"10": LEASE_MAX, "11": LEASE_MAX}  # the second window took its own lease
 
 
-def test_redis_down_lets_requests_through_logs_once_and_asks_again_a_second_later(redis_server, caplog):
+def test_redis_down_lets_requests_through_logs_once_and_asks_again_a_second_later(redis_server, limits, caplog):
     clock = Clock(600.0)
     limiter = limits("2/minute", clock, redis_server.url)
     attempts = []
