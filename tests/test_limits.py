@@ -1,6 +1,9 @@
 """Rate limits counted in leases: exact per window, shared through a real Redis, one round trip per batch."""
 
 import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import redis
@@ -29,8 +32,9 @@ def limits():
 
     yield build
     for limiter in built:
-        if hasattr(limiter.storage, "storage"):
-            limiter.storage.storage.connection_pool.disconnect()
+        pool = getattr(limiter.storage.storage, "connection_pool", None)  # Redis; memory has none
+        if pool is not None:
+            pool.disconnect()
 
 
 def admitted(limiter: RateLimits, key: str = "key:web") -> bool:
@@ -74,6 +78,49 @@ def test_two_processes_sharing_redis_never_admit_past_the_limit(redis_server, li
     assert amount - max(1, amount // 8) <= answers.count(True) <= amount
     if amount < 16:
         assert answers.count(True) == amount  # small limits lease one count at a time: exact
+
+
+def slowed(limiter: RateLimits) -> list:
+    """Make each counter update take a round trip's time, so concurrent requests meet; return the calls."""
+    calls, incr = [], limiter.storage.incr
+
+    def slow_incr(*args, **kw):
+        calls.append(args)
+        time.sleep(0.02)  # widens the race, asserts nothing about time
+        return incr(*args, **kw)
+
+    limiter.storage.incr = slow_incr
+    return calls
+
+
+def test_concurrent_first_requests_share_one_lease_renewal(limits):
+    limiter = limits("600/minute", Clock(600.0))
+    calls = slowed(limiter)
+    start = threading.Barrier(50)
+
+    def ask(_):
+        start.wait(10)
+        return admitted(limiter)
+
+    with ThreadPoolExecutor(50) as pool:
+        assert all(pool.map(ask, range(50)))  # one batch of 64 for all of them, not 64 each
+    assert len(calls) == 1
+
+
+def test_concurrent_bursts_on_two_processes_within_the_limit_are_all_admitted(redis_server, limits):
+    clock = Clock(600.0)
+    processes = [limits("100/minute", clock, redis_server.url) for _ in range(2)]
+    for process in processes:
+        slowed(process)
+    start = threading.Barrier(16)
+
+    def burst(number):
+        start.wait(10)
+        return [admitted(processes[number % 2]) for _ in range(5)]
+
+    with ThreadPoolExecutor(16) as pool:
+        answers = [answer for answers in pool.map(burst, range(16)) for answer in answers]
+    assert answers.count(True) == 80  # each process renews one lease at a time and uses it before the next
 
 
 def test_hits_ask_redis_once_per_batch_and_not_at_all_once_refused(redis_server, limits):

@@ -5,7 +5,9 @@ process takes counts from the shared counter in leases: one INCRBY of a batch, t
 counted here with no network. A lease is never more than an eighth of what is left in the window (at most
 `LEASE_MAX`), so near the limit leases shrink to one count and the shared counter stays exact. Trade-off,
 chosen on purpose: nothing is admitted past the limit across instances, but a caller may be refused a few
-requests early while another process still holds unused counts of the same window.
+requests early while another process still holds unused counts of the same window. Within a process one
+request renews a caller's lease while that caller's other requests wait for it: fifty concurrent first
+requests each taking a batch would spend the window on counts nobody uses.
 """
 
 from __future__ import annotations
@@ -32,6 +34,9 @@ LEASE_MAX = 64  # counts taken from Redis in one round trip, at most
 LEASE_SHARE = 8  # a lease is at most this fraction (1/8) of what is left in the window
 CALLERS_KEPT = 20_000  # leases remembered per process; a forgotten lease only costs its unused counts
 STORAGE_RETRY_SECONDS = 1.0  # after Redis fails, requests pass uncounted this long before it is asked again
+REDIS_TIMEOUT = 0.5  # seconds for one Redis connect or answer
+RENEWAL_WAIT_SECONDS = 2 * REDIS_TIMEOUT + 0.5  # a request waits this long for another's lease renewal
+REDIS_OPTIONS = {"socket_timeout": REDIS_TIMEOUT, "socket_connect_timeout": REDIS_TIMEOUT}
 
 
 @dataclass
@@ -42,6 +47,7 @@ class Lease:
     left: int = 0  # counts taken from the shared counter and not yet used
     seen: int = 0  # the shared counter after this process's last lease
     spent: bool = False  # the shared counter reached the limit: refuse until the window ends
+    renewal: threading.Event | None = None  # set when the request renewing the lease has its answer
 
 
 class RateLimits:
@@ -55,7 +61,7 @@ class RateLimits:
     def __init__(self, settings: Settings, clock: Callable[[], float] = time.time):
         self.items: list[RateLimitItem] = parse_many(settings.rate_limit)
         self.storage = storage_from_string(
-            settings.redis_url or "memory://", **({"socket_timeout": 0.5} if settings.redis_url else {})
+            settings.redis_url or "memory://", **(REDIS_OPTIONS if settings.redis_url else {})
         )
         self.clock = clock
         self.leases: LRUCache[tuple[int, str], Lease] = LRUCache(CALLERS_KEPT)
@@ -81,27 +87,39 @@ class RateLimits:
         """Take one count of `item` for `key`; return when its window ends if none is left, else None."""
         period = item.get_expiry()
         window = int(now // period)
-        with self.lock:
-            lease = self.leases.get((index, key))
-            if lease is None or lease.window != window:  # a new window: unused counts of the last one lapse
-                lease = self.leases[(index, key)] = Lease(window)
-            if lease.left > 0:
-                lease.left -= 1
+        while True:
+            with self.lock:
+                lease = self.leases.get((index, key))
+                if lease is None or lease.window != window:  # a new window: unused counts of the last one lapse
+                    lease = self.leases[(index, key)] = Lease(window)
+                if lease.left > 0:
+                    lease.left -= 1
+                    return None
+                if lease.spent:
+                    return (window + 1) * period
+                renewal = lease.renewal
+                if renewal is None:  # this request renews the lease; the others of this caller wait for it
+                    renewal = lease.renewal = threading.Event()
+                    want = max(1, min(LEASE_MAX, (item.amount - lease.seen) // LEASE_SHARE))
+                    break
+            if not renewal.wait(RENEWAL_WAIT_SECONDS):
+                return None  # the renewal is stuck on a slow storage: let the request through
+        try:
+            total = self._lease(f"{item.key_for('lp-limits', key)}/{window}", period, want, now)
+            with self.lock:
+                if total is None:
+                    return None  # the shared counter is unavailable: let the request through
+                lease.seen = max(lease.seen, total)
+                granted = min(want, item.amount - (total - want))
+                if granted <= 0:
+                    lease.spent = True
+                    return (window + 1) * period
+                lease.left += granted - 1
                 return None
-            if lease.spent:
-                return (window + 1) * period
-            want = max(1, min(LEASE_MAX, (item.amount - lease.seen) // LEASE_SHARE))
-        total = self._lease(f"{item.key_for('lp-limits', key)}/{window}", period, want, now)
-        if total is None:
-            return None  # the shared counter is unavailable: let the request through
-        granted = min(want, item.amount - (total - want))
-        with self.lock:
-            lease.seen = max(lease.seen, total)
-            if granted <= 0:
-                lease.spent = True
-                return (window + 1) * period
-            lease.left += granted - 1
-        return None
+        finally:
+            with self.lock:
+                lease.renewal = None
+            renewal.set()
 
     def _lease(self, counter: str, period: int, amount: int, now: float) -> int | None:
         """Add `amount` to the shared `counter` and return its total, or None while the storage fails."""
