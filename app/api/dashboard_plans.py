@@ -78,3 +78,15 @@ def filter_values(plan: dict, given: Mapping[str, str]) -> dict[str, str]:
 def tile_models(plan: dict) -> set[str]:
     """Return the models the dashboard's tiles query."""
     return {tile["query"]["model"] for tile in plan["tiles"] if tile["query"] is not None}
+
+
+def filter_names(dashboard_id: str) -> list[str]:
+    """Return the names of a dashboard's filters (remembered briefly in the metadata cache); 404 if none such."""
+    parts = services()
+
+    def fetch():
+        board = parts.looker.call(f"dashboard {dashboard_id}", lambda sdk: sdk.dashboard(dashboard_id))
+        return orjson.dumps([f.name for f in board.dashboard_filters or []]), "application/json"
+
+    outcome = parts.meta_cache.lookup(cache_key("dashboard-filters", id=dashboard_id), fetch, META_TAG)
+    return orjson.loads(outcome.entry.body)

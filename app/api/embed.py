@@ -12,7 +12,7 @@ from flask import Blueprint, Response, request
 
 from ..errors import ApiError
 from ..frontdoor.state import acting_user
-from ..looker.dashboards import checked_id, filter_names, refuse_unknown_filters
+from ..looker.dashboards import checked_id, refuse_unknown_filters
 from ..looker.embed import signed_embed_url
 from ..names import LOOKML_NAME
 from ..schemas import EmbedRequestBody
@@ -21,6 +21,7 @@ from ..security.identity import caller_external_user_id
 from ..services import services
 from ..validation import json_body, parse
 from .content import dashboard_models, look_model, require_explore
+from .dashboard_plans import filter_names
 
 bp = Blueprint("embed", __name__, url_prefix="/api/embed")
 log = logging.getLogger("looker_proxy.embed")

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import orjson
-
-from app.cache.keys import META_TAG, cache_key
 from app.errors import ApiError, invalid
 from app.names import DASHBOARD_ID
-from app.services import services
 
 from .errors import sent
 
@@ -87,18 +83,6 @@ def checked_id(dashboard_id: str) -> str:
     if not DASHBOARD_ID.fullmatch(dashboard_id):
         raise ApiError(404, f"There is no dashboard '{dashboard_id[:100]}'.")
     return dashboard_id
-
-
-def filter_names(dashboard_id: str) -> list[str]:
-    """Return the names of a dashboard's filters (remembered briefly in the metadata cache); 404 if none such."""
-    parts = services()
-
-    def fetch():
-        board = parts.looker.call(f"dashboard {dashboard_id}", lambda sdk: sdk.dashboard(dashboard_id))
-        return orjson.dumps([f.name for f in board.dashboard_filters or []]), "application/json"
-
-    outcome = parts.meta_cache.lookup(cache_key("dashboard-filters", id=dashboard_id), fetch, META_TAG)
-    return orjson.loads(outcome.entry.body)
 
 
 def refuse_unknown_filters(given: Iterable[str], known: Iterable[str], field_prefix: str = "") -> None:
