@@ -115,7 +115,6 @@ class RedisServer:
     def __init__(self, directory):
         import shutil
         import socket
-        import subprocess
 
         binary = shutil.which("redis-server")
         if binary is None:
@@ -126,9 +125,16 @@ class RedisServer:
             sock.bind(("127.0.0.1", 0))
             self.port = sock.getsockname()[1]
         self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.binary, self.directory = binary, directory
+        self.start()
+
+    def start(self):
+        """Start (or start again, on the same port) the redis-server, empty."""
+        import subprocess
+
         self.process = subprocess.Popen(
             [
-                binary,
+                self.binary,
                 "--port",
                 str(self.port),
                 "--bind",
@@ -138,7 +144,7 @@ class RedisServer:
                 "--appendonly",
                 "no",
                 "--dir",
-                str(directory),
+                str(self.directory),
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
