@@ -139,7 +139,8 @@ def test_signed_urls_carry_time_and_a_fresh_nonce():
 def _token(**claims) -> str:
     import jwt
 
-    body = {"exp": int(time.time()) + 300, **claims}
+    # tokens made while collecting tests must outlive the whole run, not just a few minutes of it
+    body = {"exp": int(time.time()) + 3600, **claims}
     return jwt.encode(body, "jwt-secret-0123456789-0123456789-abcdef", algorithm="HS256")
 
 

@@ -20,7 +20,8 @@ JWT_SECRET = "jwt-secret-0123456789-0123456789-abcdef"
 
 
 def hs256(**claims) -> str:
-    body = {"sub": "alice@example.com", "exp": int(time.time()) + 300, "aud": "dash", "iss": "idp", **claims}
+    # tokens made while collecting tests must outlive the whole run, not just a few minutes of it
+    body = {"sub": "alice@example.com", "exp": int(time.time()) + 3600, "aud": "dash", "iss": "idp", **claims}
     return jwt.encode({k: v for k, v in body.items() if v is not None}, JWT_SECRET, algorithm="HS256")
 
 

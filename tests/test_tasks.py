@@ -84,11 +84,12 @@ def _jwt(sub: str) -> str:
 @pytest.mark.parametrize(
     "intruder",
     [
-        {"X-API-Key": ADMIN_KEY},  # another API key, even the admin
-        {"Authorization": "Bearer " + _jwt("web")},  # a token whose sub is the owner's key label
+        lambda: {"X-API-Key": ADMIN_KEY},  # another API key, even the admin
+        lambda: {"Authorization": "Bearer " + _jwt("web")},  # a token whose sub is the owner's key label
     ],
 )
 def test_another_caller_gets_404_for_a_task_id(make_app, emulator, intruder):
+    intruder = intruder()  # the token is made when the test runs: one made at collection may have expired
     app = make_app(JWT_SECRET="jwt-secret-0123456789-0123456789-abcdef")
     owner, other = app.test_client(), app.test_client()
     owner.environ_base["HTTP_X_API_KEY"] = API_KEY
