@@ -32,6 +32,17 @@ def test_cors_answers_only_configured_origins(cors_app, origin, allowed):
         assert "Access-Control-Expose-Headers" not in reply.headers
 
 
+@pytest.mark.parametrize(
+    "header",
+    ["ETag", "X-Cache", "Cache-Status", "Age", "X-Request-ID", "Retry-After", "Location", "X-RateLimit-Remaining"]
+    + ["Content-Disposition"],  # a page saves a render under the name the service gave it
+)
+def test_cors_exposes_the_headers_a_page_reads(cors_app, header):
+    reply = cors_app.test_client().get("/healthz", headers={"Origin": "https://dash.example.com"})
+    exposed = [name.strip() for name in reply.headers["Access-Control-Expose-Headers"].split(",")]
+    assert header in exposed
+
+
 def test_cors_credentials_only_when_configured(make_app):
     web = make_app(CORS_ORIGINS="https://dash.example.com", CORS_CREDENTIALS="true").test_client()
     reply = web.post("/api/query", json=QUERY, headers={"Origin": "https://dash.example.com", "X-API-Key": API_KEY})

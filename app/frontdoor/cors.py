@@ -14,9 +14,10 @@ from app.config import Settings
 
 ALLOW_HEADERS = "Authorization, X-API-Key, Content-Type, If-None-Match, Cache-Control, Prefer, X-Request-ID"
 ALLOW_METHODS = "GET, POST, PUT, DELETE"
+# Content-Disposition is not CORS-safelisted: without it a page cannot read a render's file name.
 EXPOSE_HEADERS = (
     "ETag, X-Cache, Cache-Status, Age, X-Request-ID, Retry-After, Location, Preference-Applied, "
-    "X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset"
+    "X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Content-Disposition"
 )
 MAX_AGE = "600"
 

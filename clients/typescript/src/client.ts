@@ -1,7 +1,8 @@
 /** A small typed client of the Looker Proxy API, for browsers and Node 18+, on openapi-fetch. */
 import createClient, { type Client, type Middleware } from 'openapi-fetch'
-import { readMeta, type Result } from './meta.js'
-import { ProblemError } from './problem.js'
+import { sleep, unwrap, type RequestOptions } from './http.js'
+import type { Result } from './meta.js'
+import { renderMethods } from './renders.js'
 import type { components, operations, paths } from './schema.js'
 
 type Schemas = components['schemas']
@@ -73,45 +74,6 @@ function parseAsFor(format: string | null | undefined): 'json' | 'text' | 'blob'
   return BINARY_FORMATS.has(format) ? 'blob' : 'text'
 }
 
-function isAbort(error: unknown): boolean {
-  return error instanceof Error && error.name === 'AbortError'
-}
-
-interface Outcome {
-  data?: unknown
-  error?: unknown
-  response: Response
-}
-
-async function unwrap<T>(call: Promise<Outcome>, signal?: AbortSignal): Promise<Result<T>> {
-  let outcome: Outcome
-  try {
-    outcome = await call
-  } catch (error) {
-    if (isAbort(error) || signal?.aborted) throw error
-    throw ProblemError.network(error)
-  }
-  // A 304 only reaches code that sent If-None-Match itself (a browser's HTTP cache answers its own): no body.
-  if (outcome.response.status === 304) return { data: undefined as T, meta: readMeta(outcome.response) }
-  if (!outcome.response.ok) throw ProblemError.fromResponse(outcome.response, outcome.error)
-  return { data: outcome.data as T, meta: readMeta(outcome.response) }
-}
-
-function sleep(seconds: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason)
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort)
-      resolve()
-    }, seconds * 1000)
-    const onAbort = () => {
-      clearTimeout(timer)
-      reject(signal?.reason)
-    }
-    signal?.addEventListener('abort', onAbort, { once: true })
-  })
-}
-
 /** Build a client; every method resolves to `{ data, meta }` or throws a `ProblemError`. */
 export function createLookerProxyClient(options: ClientOptions = {}) {
   const api: Client<paths> = createClient<paths>({
@@ -127,7 +89,7 @@ export function createLookerProxyClient(options: ClientOptions = {}) {
     },
   }
   api.use(auth)
-  const init = (call?: CallOptions) => ({
+  const init = (call?: CallOptions): RequestOptions => ({
     signal: call?.signal,
     cache: call?.cache ?? options.cache,
     headers: call?.headers,
@@ -264,7 +226,9 @@ export function createLookerProxyClient(options: ClientOptions = {}) {
       }
     },
 
-    /** Mint a one-time signed embed URL for a dashboard. */
+    ...renderMethods(api, init),
+
+    /** Mint a one-time signed embed URL for a dashboard: for one IFRAME, once, soon (never cache it). */
     embedDashboard(id: string | number, filters?: Record<string, string>, call?: CallOptions): Promise<Result<EmbedUrl>> {
       return unwrap(
         api.POST('/api/embed/dashboards/{dashboard_id}', {

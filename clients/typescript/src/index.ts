@@ -1,6 +1,7 @@
 /** looker-proxy-client: typed calls to the Looker Proxy API. React hooks live in `looker-proxy-client/react`. */
 export { createLookerProxyClient } from './client.js'
 export type * from './client.js'
+export type * from './renders.js'
 export { readMeta } from './meta.js'
 export type { CacheOutcome, Result, ResultMeta } from './meta.js'
 export { ProblemError, parseRetryAfter } from './problem.js'

@@ -1,94 +1,18 @@
-/** React hooks on TanStack Query v5: every key starts with the caller, so one user never sees another's data. */
-import {
-  useQueryClient,
-  useQuery as useTanstackQuery,
-  type QueryKey,
-  type UseQueryOptions,
-  type UseQueryResult,
-} from '@tanstack/react-query'
-import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react'
-import type { LookerProxyClient, LookParams, MetricParams, QueryRequest, Row, TaskProgress } from './client.js'
+/**
+ * React hooks on TanStack Query v5: every key starts with the caller, so one user never sees another's data.
+ * This module is the package's `looker-proxy-client/react` entry.
+ */
+import { useQueryClient, type QueryKey, type UseQueryResult } from '@tanstack/react-query'
+import { useCallback, useId, useState } from 'react'
+import type { EmbedUrl, Explore, LookerProxyClient, LookmlModel, LookParams, MetricParams, QueryRequest, Row, TaskProgress } from './client.js'
 import type { Result } from './meta.js'
-import { ProblemError } from './problem.js'
+import type { ProblemError } from './problem.js'
+import { lookerProxyKeys, useLookerProxy, useProxyQuery, type HookOptions } from './provider.js'
 
-interface Connection {
-  client: LookerProxyClient
-  caller: string
-}
-
-const ConnectionContext = createContext<Connection | null>(null)
-const ROOT = 'looker-proxy'
-
-/** Query keys of this package, for invalidation: `queryClient.invalidateQueries({ queryKey: lookerProxyKeys.caller(id) })`. */
-export const lookerProxyKeys = {
-  caller: (caller: string) => [ROOT, caller] as const,
-  query: (caller: string, body: QueryRequest) => [ROOT, caller, 'query', body] as const,
-  look: (caller: string, id: number, params: LookParams) => [ROOT, caller, 'look', id, params] as const,
-  dashboard: (caller: string, id: string) => [ROOT, caller, 'dashboard', id] as const,
-  dashboardData: (caller: string, id: string, filters: Record<string, string>) =>
-    [ROOT, caller, 'dashboard-data', id, filters] as const,
-  metrics: (caller: string) => [ROOT, caller, 'metrics'] as const,
-  metric: (caller: string, name: string, params: MetricParams) => [ROOT, caller, 'metric', name, params] as const,
-  queryTask: (caller: string, body: QueryRequest) => [ROOT, caller, 'query-task', body] as const,
-}
-
-export interface LookerProxyProviderProps {
-  client: LookerProxyClient
-  /** Who is calling: the JWT subject, the API key's label, any id that changes when the user does. */
-  caller: string
-  children?: ReactNode
-}
-
-/** Give the hooks below a client and the caller's id; when the caller changes, the previous caller's results are dropped. */
-export function LookerProxyProvider({ client, caller, children }: LookerProxyProviderProps) {
-  const queryClient = useQueryClient()
-  const previous = useRef(caller)
-  useEffect(() => {
-    if (previous.current !== caller) {
-      queryClient.removeQueries({ queryKey: lookerProxyKeys.caller(previous.current) })
-      previous.current = caller
-    }
-  }, [caller, queryClient])
-  const value = useMemo(() => ({ client, caller }), [client, caller])
-  return <ConnectionContext.Provider value={value}>{children}</ConnectionContext.Provider>
-}
-
-/** Return the provider's client and caller. */
-export function useLookerProxy(): Connection {
-  const connection = useContext(ConnectionContext)
-  if (!connection) throw new Error('looker-proxy-client hooks need a <LookerProxyProvider> above them')
-  return connection
-}
-
-export type HookOptions<T> = Omit<UseQueryOptions<Result<T>, ProblemError, Result<T>, QueryKey>, 'queryKey' | 'queryFn'>
-
-/** Retry what may pass on its own (network, 5xx, 429) twice; a 4xx answer will not change. */
-export function shouldRetry(failures: number, error: unknown): boolean {
-  if (!(error instanceof ProblemError)) return failures < 2
-  return (error.status === 0 || error.status === 429 || error.status >= 500) && failures < 2
-}
-
-function retryDelay(failures: number, error: unknown): number {
-  if (error instanceof ProblemError && error.retryAfter !== null) return error.retryAfter * 1000
-  return Math.min(1000 * 2 ** failures, 10_000)
-}
-
-function useProxyQuery<T>(
-  caller: string,
-  key: QueryKey,
-  fetcher: (signal: AbortSignal) => Promise<Result<T>>,
-  options?: HookOptions<T>,
-): UseQueryResult<Result<T>, ProblemError> {
-  return useTanstackQuery<Result<T>, ProblemError, Result<T>, QueryKey>({
-    retry: shouldRetry,
-    retryDelay,
-    // Keep the last answer on screen while new filters load, but only if it was this caller's.
-    placeholderData: (previous, previousQuery) => (previousQuery?.queryKey[1] === caller ? previous : undefined),
-    ...options,
-    queryKey: key,
-    queryFn: ({ signal }) => fetcher(signal),
-  })
-}
+export { LookerProxyProvider, lookerProxyKeys, shouldRetry, useLookerProxy } from './provider.js'
+export type { HookOptions, LookerProxyProviderProps } from './provider.js'
+export { useRender } from './useRender.js'
+export type { RenderHookResult } from './useRender.js'
 
 /** Run a governed query (POST /api/query). */
 export function useQuery<T = Row[]>(body: QueryRequest, options?: HookOptions<T>) {
@@ -119,6 +43,23 @@ export function useDashboardData(
     caller,
     lookerProxyKeys.dashboardData(caller, String(id), filters),
     (signal) => client.dashboardData(id, filters, { signal }),
+    options,
+  )
+}
+
+/** List the models this caller may use, each with its explores. */
+export function useModels(options?: HookOptions<LookmlModel[]>) {
+  const { client, caller } = useLookerProxy()
+  return useProxyQuery(caller, lookerProxyKeys.models(caller), (signal) => client.models({ signal }), options)
+}
+
+/** Describe one explore: its dimensions and measures. */
+export function useExplore(model: string, explore: string, options?: HookOptions<Explore>) {
+  const { client, caller } = useLookerProxy()
+  return useProxyQuery(
+    caller,
+    lookerProxyKeys.explore(caller, model, explore),
+    (signal) => client.explore(model, explore, { signal }),
     options,
   )
 }
@@ -174,4 +115,41 @@ export function useQueryTask<T = Row[]>(body: QueryRequest, options?: HookOption
     [queryClient, keyText],
   )
   return Object.assign(query, { progress, cancel })
+}
+
+/** What a signed URL may not be given: anything that would keep it, share it or fetch it again on its own. */
+export type EmbedUrlOptions = Omit<
+  HookOptions<EmbedUrl>,
+  'staleTime' | 'gcTime' | 'refetchOnMount' | 'refetchOnWindowFocus' | 'refetchOnReconnect' | 'refetchInterval' | 'placeholderData' | 'initialData'
+>
+
+// A signed embed URL works once and not for long: never refetched behind the IFRAME's back (focus, reconnect,
+// an interval), never kept once its component is gone (gcTime 0), so a remount mints a new one.
+const SINGLE_USE = {
+  staleTime: Number.POSITIVE_INFINITY,
+  gcTime: 0,
+  refetchOnMount: false,
+  refetchOnWindowFocus: false,
+  refetchOnReconnect: false,
+  refetchInterval: false,
+  placeholderData: undefined,
+} as const
+
+/**
+ * Mint a one-time signed embed URL of a dashboard for this caller (POST /api/embed/dashboards/<id>). Each mounted
+ * hook gets its own URL, minted once; `refetch()` mints another (say, after the IFRAME failed to load).
+ */
+export function useEmbedUrl(
+  dashboardId: string | number,
+  filters: Record<string, string> = {},
+  options?: EmbedUrlOptions,
+): UseQueryResult<Result<EmbedUrl>, ProblemError> {
+  const { client, caller } = useLookerProxy()
+  const mount = useId() // distinct for each mount, so two IFRAMEs never share a URL
+  return useProxyQuery(
+    caller,
+    lookerProxyKeys.embedDashboard(caller, String(dashboardId), filters, mount),
+    (signal) => client.embedDashboard(dashboardId, filters, { signal }),
+    { ...options, ...SINGLE_USE },
+  )
 }

@@ -1,45 +1,9 @@
 // The React hooks in jsdom, against a scripted fetch: caller-scoped keys, task polling, DELETE on unmount or cancel.
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
 import { act, renderHook, waitFor } from '@testing-library/react'
-import type { ReactNode } from 'react'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { createLookerProxyClient, type QueryRequest } from '../../src/index.js'
-import { LookerProxyProvider, useLook, useQuery, useQueryTask } from '../../src/react.js'
-
-type Handler = (request: Request) => Response | Promise<Response>
-
-function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { 'Content-Type': 'application/json', ...headers },
-  })
-}
-
-/** A fetch that records every request and answers with the handler. */
-function scriptedFetch(handler: Handler) {
-  const seen: Request[] = []
-  const fake = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
-    const request = input instanceof Request ? input : new Request(input, init)
-    seen.push(request)
-    return handler(request)
-  })
-  return { fetch: fake as unknown as typeof fetch, seen }
-}
-
-function harness(handler: Handler, caller = 'alice', token?: () => string) {
-  const { fetch, seen } = scriptedFetch(handler)
-  const client = createLookerProxyClient({ baseUrl: 'http://proxy.test', fetch, getToken: token })
-  const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } })
-  const props = { caller }
-  const wrapper = ({ children }: { children: ReactNode }) => (
-    <QueryClientProvider client={queryClient}>
-      <LookerProxyProvider client={client} caller={props.caller}>
-        {children}
-      </LookerProxyProvider>
-    </QueryClientProvider>
-  )
-  return { wrapper, seen, queryClient, props }
-}
+import type { QueryRequest } from '../../src/index.js'
+import { useExplore, useLook, useModels, useQuery, useQueryTask } from '../../src/react.js'
+import { harness, json, problem, type Handler } from './harness.js'
 
 const BODY: QueryRequest = { model: 'thelook', view: 'orders', fields: ['orders.count'] }
 
@@ -87,6 +51,46 @@ describe('useQuery and useLook', () => {
   })
 })
 
+describe('useModels and useExplore', () => {
+  /** Answers models and explores naming the caller whose credentials asked, so a mix-up shows. */
+  function catalogue(request: Request) {
+    const who = request.headers.get('Authorization')?.replace('Bearer ', '') ?? 'nobody'
+    const path = new URL(request.url).pathname
+    if (path === '/api/models') return json([{ name: 'thelook', label: `The Look for ${who}`, explores: [] }])
+    if (path === '/api/models/thelook/explores/orders') {
+      return json({ name: 'orders', label: 'Orders', description: who, dimensions: [], measures: [] })
+    }
+    return problem(404, 'not_found', path)
+  }
+
+  it('asks again for the new caller, and never shows the previous caller\'s models or explore', async () => {
+    const user = { name: 'alice' }
+    const { wrapper, props, queryClient, seen } = harness(catalogue, 'alice', () => user.name)
+    const { result, rerender } = renderHook(() => ({ models: useModels(), explore: useExplore('thelook', 'orders') }), {
+      wrapper,
+    })
+    await waitFor(() => expect(result.current.models.data?.data[0].label).toBe('The Look for alice'))
+    await waitFor(() => expect(result.current.explore.data?.data.description).toBe('alice'))
+    expect(seen.map((r) => new URL(r.url).pathname).sort()).toEqual(['/api/models', '/api/models/thelook/explores/orders'])
+
+    user.name = props.caller = 'bob'
+    rerender()
+    expect(result.current.models.data).toBeUndefined()
+    expect(result.current.explore.data).toBeUndefined()
+    await waitFor(() => expect(result.current.models.data?.data[0].label).toBe('The Look for bob'))
+    await waitFor(() => expect(result.current.explore.data?.data.description).toBe('bob'))
+    expect(queryClient.getQueryCache().findAll({ queryKey: ['looker-proxy', 'alice'] })).toHaveLength(0)
+  })
+
+  it('gives an unknown explore as a ProblemError, not retried', async () => {
+    const { wrapper, seen } = harness(catalogue)
+    const { result } = renderHook(() => useExplore('thelook', 'nope'), { wrapper })
+    await waitFor(() => expect(result.current.isError).toBe(true))
+    expect(result.current.error).toMatchObject({ name: 'ProblemError', status: 404, code: 'not_found' })
+    expect(seen).toHaveLength(1)
+  })
+})
+
 describe('useQueryTask', () => {
   function taskServer(pendingPolls: number) {
     let polls = 0
@@ -101,7 +105,7 @@ describe('useQueryTask', () => {
         return json([{ 'orders.count': 42 }], 200, { 'X-Cache': 'MISS' })
       }
       if (request.method === 'DELETE' && url.pathname === '/api/query_tasks/t1') return new Response(null, { status: 204 })
-      return json({ status: 404, code: 'not_found', title: 'Not Found', detail: url.pathname, type: '', request_id: null }, 404)
+      return problem(404, 'not_found', url.pathname)
     }
     return handler
   }

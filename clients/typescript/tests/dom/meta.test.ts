@@ -1,6 +1,7 @@
-// Reading the service's cache headers and waits, without a server.
+// Reading the service's headers (cache, waits, file names), without a server.
 import { describe, expect, it } from 'vitest'
 import { parseRetryAfter, readMeta } from '../../src/index.js'
+import { filenameOf } from '../../src/renders.js'
 
 const now = new Date('2026-12-01T12:00:00Z')
 const meta = (headers: Record<string, string>, status = 200) => readMeta(new Response(null, { status, headers }), now)
@@ -40,5 +41,20 @@ describe('parseRetryAfter', () => {
     ['soon', null],
   ])('%j is %j seconds', (value, seconds) => {
     expect(parseRetryAfter(value, now.getTime())).toBe(seconds)
+  })
+})
+
+describe('filenameOf (Content-Disposition)', () => {
+  it.each([
+    ['attachment; filename="Business Pulse.pdf"', 'Business Pulse.pdf'],
+    [`attachment; filename="Cafe.pdf"; filename*=UTF-8''Caf%C3%A9.pdf`, 'Café.pdf'],
+    [`attachment; filename*=utf-8'en'Q%33.png; filename="Q3.png"`, 'Q3.png'],
+    ['attachment; filename=plain.jpg', 'plain.jpg'],
+    ['attachment; filename="say \\"hi\\".pdf"', 'say "hi".pdf'],
+    [`attachment; filename="fallback.pdf"; filename*=UTF-8''%E0%A4%A.pdf`, 'fallback.pdf'],
+    ['attachment', null],
+    [null, null],
+  ])('%j names %j', (header, name) => {
+    expect(filenameOf(header)).toBe(name)
   })
 })

@@ -128,3 +128,103 @@ describe('cookieless embed (contract section 5)', () => {
     expect(after.navigation_token).not.toBe(fresh.navigation_token) // a new session, not the ended one
   })
 })
+
+describe('models and explores', () => {
+  it('lists the allowed models with their explores', async () => {
+    const { data } = await client.models()
+    const thelook = data.find((m) => m.name === 'thelook')
+    expect(thelook?.label).toBe('The Look')
+    expect(thelook?.explores.map((e) => e.name)).toEqual(expect.arrayContaining(['orders', 'order_items', 'products']))
+  })
+
+  it('describes an explore by its dimensions and measures', async () => {
+    const { data } = await client.explore('thelook', 'orders')
+    expect(data.name).toBe('orders')
+    expect(data.dimensions.map((d) => d.name)).toContain('orders.status')
+    expect(data.measures.map((m) => m.name)).toContain('orders.count')
+  })
+
+  it('says 404 for an explore the model does not have', async () => {
+    await expect(client.explore('thelook', 'no_such_explore')).rejects.toMatchObject({ status: 404, code: 'not_found' })
+  })
+})
+
+describe('renders (contract section 5)', () => {
+  it('renders dashboard 1 to a real PDF, polled at the service\'s Retry-After, named after its title', async () => {
+    const seen: string[] = []
+    const { data, meta } = await client.runRender(
+      { dashboard: '1', format: 'pdf', filters: { Status: 'complete' } },
+      { onProgress: (p) => seen.push(p.status) },
+    )
+    const head = new TextDecoder().decode(new Uint8Array(await data.blob.arrayBuffer()).slice(0, 4))
+    expect(head).toBe('%PDF')
+    expect(data.filename).toBe('Business Pulse.pdf')
+    expect(data.contentType).toBe('application/pdf')
+    expect(meta.etag).toMatch(/^"/)
+    expect(seen[0]).toBe('starting')
+    expect(seen.at(-1)).toBe('success')
+  })
+
+  it('starts a render, reads its status and fetches its file step by step', async () => {
+    const started = await client.startRender({ dashboard: '1', format: 'png', width: 640, height: 480 })
+    expect(started.meta.status).toBe(202)
+    expect(started.meta.location).toBe(`/api/renders/${started.data.id}`)
+    expect(started.meta.retryAfter).not.toBeNull()
+    let outcome = await client.renderFile(started.data.id)
+    while (!outcome.done) {
+      expect(['pending', 'rendering']).toContain(outcome.render.status)
+      await new Promise((r) => setTimeout(r, 200))
+      outcome = await client.renderFile(started.data.id)
+    }
+    const png = new Uint8Array(await outcome.result.data.blob.arrayBuffer())
+    expect([...png.slice(1, 4)].map((c) => String.fromCharCode(c)).join('')).toBe('PNG')
+    expect(outcome.result.data.filename).toBe('Business Pulse.png')
+    expect((await client.renderStatus(started.data.id)).data.status).toBe('success')
+  })
+
+  it('says 404 not_found for an unknown dashboard, before any render starts', async () => {
+    const error = await client.runRender({ dashboard: '999' }).catch((e) => e)
+    expect(error).toBeInstanceOf(ProblemError)
+    expect(error).toMatchObject({ status: 404, code: 'not_found' })
+  })
+
+  it('reports a render Looker failed as a problem, with progress ending in failure', async () => {
+    await emulator.fault({ operation: 'render_task_execution', status: 500 })
+    const seen: string[] = []
+    const error = await client
+      .runRender({ dashboard: '1', format: 'jpg', width: 321 }, { onProgress: (p) => seen.push(p.status) })
+      .catch((e) => e)
+    expect(error).toBeInstanceOf(ProblemError)
+    expect(error.status).toBe(502)
+    expect(seen.at(-1)).toBe('failure')
+  })
+
+  it('stops waiting when the signal aborts', async () => {
+    await emulator.fault({ operation: 'render_task_execution', hang: true })
+    const controller = new AbortController()
+    const running = client.runRender(
+      { dashboard: '1', format: 'jpg', width: 322 },
+      { signal: controller.signal, onProgress: (p) => p.id && controller.abort() },
+    )
+    await expect(running).rejects.toMatchObject({ name: 'AbortError' })
+  })
+})
+
+describe('signed embed URLs', () => {
+  it('mints a one-time URL on the Looker host for the dashboard, a new one each time', async () => {
+    const first = await client.embedDashboard(1, { Status: 'complete' })
+    const url = new URL(first.data.url)
+    expect(url.origin).toBe(new URL(emulatorUrl).origin)
+    expect(url.pathname.startsWith('/login/embed/')).toBe(true)
+    expect(decodeURIComponent(url.pathname)).toContain('/embed/dashboards/1?Status=complete')
+    expect(first.data.session_length).toBeGreaterThan(0)
+    expect((await client.embedDashboard(1)).data.url).not.toBe(first.data.url)
+    // Looker opens it once, and refuses it after that.
+    expect((await fetch(first.data.url)).status).toBe(200)
+    expect((await fetch(first.data.url)).status).toBe(401)
+  })
+
+  it('says 404 not_found for an unknown dashboard', async () => {
+    await expect(client.embedDashboard(999)).rejects.toMatchObject({ status: 404, code: 'not_found' })
+  })
+})
