@@ -9,7 +9,7 @@ import pytest
 from app.frontdoor.door import ROUTES_REMEMBERED, FrontDoor
 from app.services import services
 
-from .helpers import API_KEY, QUERY, calls, emulator_env
+from .helpers import API_KEY, QUERY, calls, emulator_env, wait_until
 
 JWT_SECRET = "jwt-secret-for-tests-0123456789abcdef"
 
@@ -306,6 +306,8 @@ def test_hits_shared_through_redis_are_served_on_the_front_door_and_survive_redi
     assert [post(second).headers["X-Cache"] for _ in range(2)] == ["HIT", "HIT"]
     assert second.route_calls == 1  # its first sight of the body went to the route; the second did not
     redis_server.stop()
+    # once the invalidation listener has seen Redis go, the copy it kept coherent is no longer served
+    wait_until(lambda: not services(second).cache.shared.invalidations.ready.is_set())
     after = [post(second) for _ in range(2)]  # Looker again, then this worker's own store
     assert [(a.status_code, a.headers["X-Cache"]) for a in after] == [(200, "MISS"), (200, "HIT")]
     assert second.route_calls == 2 and calls(emulator, "run_inline_query") == 2
