@@ -163,9 +163,11 @@ def read_rate_limit(env: Mapping[str, str]) -> str | None:
     if not value:
         return None
     try:
-        parse_many(value)
+        items = parse_many(value)
     except ValueError:
         raise ConfigError(f"RATE_LIMIT must look like 600/minute or 10/second;1000/hour, not '{value}'") from None
+    if any(item.amount < 1 for item in items):
+        raise ConfigError(f"RATE_LIMIT must allow at least one request per window, not '{value}'")
     return value
 
 

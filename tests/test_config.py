@@ -89,6 +89,9 @@ def test_api_keys_carry_labels():
         ({"DATAGROUP_POLL_SECONDS": "1.5"}, "DATAGROUP_POLL_SECONDS"),
         ({"DATAGROUP_POLL_SECONDS": "-60"}, "DATAGROUP_POLL_SECONDS"),
         ({"LOOKER_WEB_URL": "https://acme.looker.com/embed"}, "LOOKER_WEB_URL"),
+        ({"RATE_LIMIT": "often"}, "RATE_LIMIT"),
+        ({"RATE_LIMIT": "0/minute"}, "RATE_LIMIT"),
+        ({"RATE_LIMIT": "10/second;0/hour"}, "RATE_LIMIT"),
     ],
 )
 def test_bad_settings_name_the_variable(change, named):

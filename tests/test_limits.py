@@ -11,6 +11,7 @@ import redis
 
 from app.config import Settings
 from app.security import limits as limits_module
+from app.security.counters import RedisCounters
 from app.security.limits import LEASE_MAX, RateLimits
 
 WEB = "key:web"
@@ -31,14 +32,13 @@ def limits():
 
     def build(rate: str, clock: Clock, redis_url: str = "") -> RateLimits:
         env = {"RATE_LIMIT": rate, **({"REDIS_URL": redis_url} if redis_url else {})}
-        built.append(RateLimits(Settings.from_env(env, check=False), clock=clock))
-        return built[-1]
+        built.append(RateLimits(Settings.from_env(env, check=False), clock=clock, sweep=False))
+        return built[-1]  # tests call give_back() themselves instead of a sweeping thread
 
     yield build
     for limiter in built:
-        pool = getattr(limiter.storage.storage, "connection_pool", None)  # Redis; memory has none
-        if pool is not None:
-            pool.disconnect()
+        if hasattr(limiter.counters, "close"):
+            limiter.counters.close()
 
 
 def admitted(limiter: RateLimits, key: str = WEB) -> bool:
@@ -46,28 +46,33 @@ def admitted(limiter: RateLimits, key: str = WEB) -> bool:
 
 
 def end_window(limiter: RateLimits, clock: Clock, seconds: float, index: int = 0, key: str = WEB) -> None:
-    """Move the clock on and drop the stored counter, as its expiry would once the window is over."""
+    """Move the clock on; in Redis, whose clock does not move, drop the counter as its expiry would."""
     clock.now += seconds
-    limiter.storage.clear(limiter.items[index].key_for("lp-limits", key))
+    if isinstance(limiter.counters, RedisCounters):
+        limiter.counters.client.delete(limiter.items[index].key_for("lp-limits", key))
 
 
 def redis_calls(server) -> int:
-    """Return how many scripts the real Redis has run (the counters' INCRBY + EXPIRE)."""
+    """Return how many round trips Redis has answered for counters: script calls, or a direct read or update.
+
+    Commands a script runs are counted by Redis too (its INCRBY, PTTL), so those are not summed here.
+    """
     with redis.Redis.from_url(server.url) as client:
         stats = client.info("commandstats")
-    return sum(stats.get(name, {}).get("calls", 0) for name in ("cmdstat_evalsha", "cmdstat_eval"))
+    trips = ("evalsha", "eval", "ttl", "get", "set", "incr", "expire", "getex", "mget")
+    return sum(int(stats.get(f"cmdstat_{name}", {}).get("calls", 0)) for name in trips)
 
 
 def slowed(limiter: RateLimits) -> list:
     """Make each counter update take a round trip's time, so concurrent requests meet; return the calls."""
-    calls, incr = [], limiter.storage.incr
+    calls, add = [], limiter.counters.add
 
-    def slow_incr(*args, **kw):
+    def slow_add(*args):
         calls.append(args)
         time.sleep(0.02)  # widens the race, asserts nothing about time
-        return incr(*args, **kw)
+        return add(*args)
 
-    limiter.storage.incr = slow_incr
+    limiter.counters.add = slow_add
     return calls
 
 
@@ -113,16 +118,60 @@ def test_a_caller_met_once_by_many_processes_keeps_its_whole_limit(redis_server,
     assert answers.count(True) == 600 - len(processes) and not answers[-1]
 
 
-def test_a_forgotten_lease_costs_the_caller_nothing(limits, monkeypatch):
+def test_without_redis_a_forgotten_caller_keeps_its_count(limits, monkeypatch):
     monkeypatch.setattr(limits_module, "CALLERS_KEPT", 3)
     limiter = limits("600/minute", Clock(600.0))
-    callers = [f"jwt:iss|user{n}" for n in range(6)]
-    answers = [admitted(limiter, caller) for _ in range(30) for caller in callers]  # each pushes out another
-    assert all(answers)  # a lease started again is one count, not a batch thrown away each time
+    assert all(admitted(limiter) for _ in range(64))
+    assert all(admitted(limiter, f"jwt:iss|user{n}") for n in range(6))  # push the first caller's lease out
+    answers = [admitted(limiter) for _ in range(600)]
+    assert answers.count(True) == 600 - 64 and not answers[-1]  # one worker counts exactly, lease or not
 
 
-def test_concurrent_first_requests_share_one_lease_renewal(limits):
-    limiter = limits("600/minute", Clock(600.0))
+def test_a_caller_moving_between_processes_keeps_its_limit(redis_server, limits):
+    clock = Clock(600.0)
+    first, second = (limits("600/minute", clock, redis_server.url) for _ in range(2))
+    assert all(admitted(first) for _ in range(100))  # its lease has grown: counts are held here
+    clock.now += 1.5
+    assert first.give_back() > 0  # idle for more than a second: the held counts go back
+    answers = [admitted(second) for _ in range(600)]
+    assert answers.count(True) == 500 and not answers[-1]
+
+
+def test_a_refused_caller_is_admitted_again_once_held_counts_come_back(redis_server, limits):
+    clock = Clock(600.0)
+    first, second = (limits("200/minute", clock, redis_server.url) for _ in range(2))
+    assert all(admitted(first) for _ in range(20))  # leases of 1, 2, 4, 8, 16: 11 counts still held
+    answers = [admitted(second) for _ in range(200)]
+    assert answers.count(True) == 169 and not answers[-1]
+    clock.now += 1.5
+    assert first.give_back() == 11 and second.give_back() == 1  # the one the refusing renewal took, too
+    more = [admitted(second) for _ in range(20)]
+    assert more.count(True) == 11 and not more[-1]  # 20 + 169 + 11: the whole limit, nothing past it
+
+
+def test_a_forgotten_lease_gives_its_counts_back(redis_server, limits, monkeypatch):
+    monkeypatch.setattr(limits_module, "CALLERS_KEPT", 3)
+    clock = Clock(600.0)
+    limiter = limits("200/minute", clock, redis_server.url)
+    assert all(admitted(limiter) for _ in range(20))  # 11 counts held
+    assert all(admitted(limiter, f"jwt:iss|user{n}") for n in range(3))  # push that lease out
+    assert limiter.give_back() == 11
+    answers = [admitted(limiter) for _ in range(200)]
+    assert answers.count(True) == 180 and not answers[-1]
+
+
+@pytest.mark.parametrize("rate", ["5/minute;3/second", "3/second;5/minute", "5/minute;5/minute;3/second"])
+def test_a_request_refused_by_a_short_window_takes_nothing_from_a_long_one(limits, rate):
+    clock = Clock(600.0)
+    limiter = limits(rate, clock)
+    assert [admitted(limiter) for _ in range(4)] == [True, True, True, False]
+    clock.now += 1.0
+    assert [admitted(limiter) for _ in range(3)] == [True, True, False]  # five a minute, whatever the order
+    assert limits(rate, clock).count("key:new")[0] == (int(rate[0]),)  # X-RateLimit-Limit: the first written
+
+
+def test_concurrent_first_requests_share_one_lease_renewal(redis_server, limits):
+    limiter = limits("600/minute", Clock(600.0), redis_server.url)
     calls = slowed(limiter)
     start = threading.Barrier(50)
 
@@ -181,14 +230,14 @@ def test_counts_left_in_a_lease_lapse_with_their_window(redis_server, limits):
 def test_redis_down_lets_requests_through_logs_once_and_one_request_asks_again(redis_server, limits, caplog):
     clock = Clock(600.0)
     limiter = limits("2/minute", clock, redis_server.url)
-    attempts, incr = [], limiter.storage.incr
+    attempts, add = [], limiter.counters.add
 
-    def failing_slowly(*args, **kw):
+    def failing_slowly(*args):
         attempts.append(args)
         clock.now += 0.6  # the failed attempt took a timeout's time
-        return incr(*args, **kw)
+        return add(*args)
 
-    limiter.storage.incr = failing_slowly
+    limiter.counters.add = failing_slowly
     redis_server.stop()
     with caplog.at_level(logging.INFO, logger="looker_proxy.limits"):
         assert all(limiter.count(WEB) == ((2,), None) for _ in range(5))  # over 2, but not counted
@@ -198,7 +247,7 @@ def test_redis_down_lets_requests_through_logs_once_and_one_request_asks_again(r
         clock.now = 601.7
         assert admitted(limiter) and len(attempts) == 2
         redis_server.start()
-        limiter.storage.incr = incr
+        limiter.counters.add = add
         clock.now = 603.5  # the last failure ended at 602.3
         assert [admitted(limiter, "key:later") for _ in range(3)] == [True, True, False]  # counting again
     events = [getattr(record, "event", "") for record in caplog.records]
@@ -211,19 +260,35 @@ def test_while_redis_is_failing_one_request_probes_and_the_others_pass(redis_ser
     redis_server.stop()
     assert admitted(limiter)  # the failure that starts the outage
     clock.now = 602.0
-    probing, release, incr, entered = threading.Event(), threading.Event(), limiter.storage.incr, []
+    probing, release, add, entered = threading.Event(), threading.Event(), limiter.counters.add, []
 
-    def hanging(*args, **kw):
+    def hanging(*args):
         entered.append(args)
         probing.set()
         release.wait(3)  # a Redis that does not answer
-        return incr(*args, **kw)
+        return add(*args)
 
-    limiter.storage.incr = hanging
+    limiter.counters.add = hanging
     with ThreadPoolExecutor(1) as pool:
         probe = pool.submit(admitted, limiter, "key:prober")
         assert probing.wait(10)
         assert all(admitted(limiter, f"key:other{n}") for n in range(8))  # not held behind the probe
+        assert all(admitted(limiter, "key:prober") for _ in range(4))  # nor its own caller's other requests
         assert len(entered) == 1
         release.set()
         assert probe.result(10)
+
+
+def test_a_process_gives_back_idle_counts_on_its_own(redis_server):
+    from .helpers import wait_until
+
+    settings = Settings.from_env({"RATE_LIMIT": "600/minute", "REDIS_URL": redis_server.url}, check=False)
+    limiter = RateLimits(settings)  # the real clock and the sweeping thread
+    try:
+        assert all(admitted(limiter) for _ in range(100))  # leases of 1 to 64: 127 counts taken
+        with redis.Redis.from_url(redis_server.url) as client:
+            (counter,) = client.keys("*lp-limits*")
+            assert int(client.get(counter)) == 127
+            wait_until(lambda: int(client.get(counter)) == 100, seconds=10)  # the 27 unused ones came back
+    finally:
+        limiter.counters.close()
