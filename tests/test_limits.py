@@ -12,7 +12,7 @@ import redis
 from app.config import Settings
 from app.security import limits as limits_module
 from app.security.counters import RedisCounters
-from app.security.limits import LEASE_MAX, RateLimits
+from app.security.limits import COUNTER_PREFIX, LEASE_MAX, RateLimits
 
 WEB = "key:web"
 
@@ -37,8 +37,7 @@ def limits():
 
     yield build
     for limiter in built:
-        if hasattr(limiter.counters, "close"):
-            limiter.counters.close()
+        limiter.close()
 
 
 def admitted(limiter: RateLimits, key: str = WEB) -> bool:
@@ -49,7 +48,7 @@ def end_window(limiter: RateLimits, clock: Clock, seconds: float, index: int = 0
     """Move the clock on; in Redis, whose clock does not move, drop the counter as its expiry would."""
     clock.now += seconds
     if isinstance(limiter.counters, RedisCounters):
-        limiter.counters.client.delete(limiter.items[index].key_for("lp-limits", key))
+        limiter.counters.client.delete(limiter.items[index].key_for(COUNTER_PREFIX, key))
 
 
 def redis_calls(server) -> int:
@@ -149,6 +148,19 @@ def test_a_refused_caller_is_admitted_again_once_held_counts_come_back(redis_ser
     assert more.count(True) == 11 and not more[-1]  # 20 + 169 + 11: the whole limit, nothing past it
 
 
+def test_counts_are_never_given_back_into_a_newer_window(redis_server, limits):
+    clock = Clock(600.0)
+    first, second = (limits("200/minute", clock, redis_server.url) for _ in range(2))
+    assert all(admitted(first) for _ in range(20))  # 11 counts held
+    with redis.Redis.from_url(redis_server.url) as client:
+        client.flushall()  # the window is lost (a Redis restart without persistence, say)
+    answers = [admitted(second) for _ in range(201)]
+    assert answers.count(True) == 200  # a new window
+    clock.now += 1.5
+    assert first.give_back() == 0  # the 11 belonged to the lost window
+    assert not admitted(second)
+
+
 def test_a_forgotten_lease_gives_its_counts_back(redis_server, limits, monkeypatch):
     monkeypatch.setattr(limits_module, "CALLERS_KEPT", 3)
     clock = Clock(600.0)
@@ -223,8 +235,8 @@ def test_counts_left_in_a_lease_lapse_with_their_window(redis_server, limits):
     end_window(limiter, clock, 60.0)
     assert admitted(limiter)
     with redis.Redis.from_url(redis_server.url) as client:
-        (counter,) = client.keys("*lp-limits*")
-        assert int(client.get(counter)) == 1  # the new window began with a lease of one, not the old five
+        (counter,) = client.keys(f"*{COUNTER_PREFIX}*")
+        assert int(client.hget(counter, "n")) == 1  # the new window began with a lease of one, not the old five
 
 
 def test_redis_down_lets_requests_through_logs_once_and_one_request_asks_again(redis_server, limits, caplog):
@@ -287,8 +299,8 @@ def test_a_process_gives_back_idle_counts_on_its_own(redis_server):
     try:
         assert all(admitted(limiter) for _ in range(100))  # leases of 1 to 64: 127 counts taken
         with redis.Redis.from_url(redis_server.url) as client:
-            (counter,) = client.keys("*lp-limits*")
-            assert int(client.get(counter)) == 127
-            wait_until(lambda: int(client.get(counter)) == 100, seconds=10)  # the 27 unused ones came back
+            (counter,) = client.keys(f"*{COUNTER_PREFIX}*")
+            assert int(client.hget(counter, "n")) == 127
+            wait_until(lambda: int(client.hget(counter, "n")) == 100, seconds=10)  # the 27 unused ones came back
     finally:
-        limiter.counters.close()
+        limiter.close()

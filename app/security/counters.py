@@ -1,31 +1,33 @@
 """The counters rate limits are kept in: this worker's memory, or Redis shared by every instance.
 
 Both answer one question in one step: add this many to a caller's counter for a window of this length, and
-say the new total and when the window ends. Redis does it in one script (INCRBY, the expiry of a new window,
-PTTL), so a renewal is one round trip and its window's end is known to the millisecond.
+say the new total, when the window ends and which window it is. Redis does it in one script, so a renewal is
+one round trip and its window's end is known to the millisecond. Each window has an id, set by whoever
+started it: counts given back (negative amounts) name the window they were taken from, and a window that
+ended, or was lost with a Redis restart, refuses them, so they are never added to a newer one.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from typing import Protocol
 
 import redis
 from cachetools import TLRUCache
 
-# A negative amount gives counts back, but only to a window that still exists: never to a new one.
 ADD_SCRIPT = """
 local amount = tonumber(ARGV[1])
-if amount < 0 and redis.call('EXISTS', KEYS[1]) == 0 then
-  return {0, 0}
+if amount < 0 and redis.call('HGET', KEYS[1], 'w') ~= ARGV[3] then
+  return {0, 0, ''}
 end
-local total = redis.call('INCRBY', KEYS[1], amount)
-if total == amount then
+local total = redis.call('HINCRBY', KEYS[1], 'n', amount)
+if redis.call('HSETNX', KEYS[1], 'w', ARGV[4]) == 1 then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
 end
-return {total, redis.call('PTTL', KEYS[1])}
+return {total, redis.call('PTTL', KEYS[1]), redis.call('HGET', KEYS[1], 'w')}
 """
 REDIS_TIMEOUT = 0.5  # seconds for one Redis connect or answer
 MEMORY_COUNTERS = 100_000  # callers counted per worker without Redis; the least recent beyond are forgotten
@@ -34,8 +36,15 @@ MEMORY_COUNTERS = 100_000  # callers counted per worker without Redis; the least
 class Counters(Protocol):
     shared: bool  # counted across processes: worth leasing out in batches
 
-    def add(self, counter: str, period: int, amount: int) -> tuple[int, float]:
-        """Add `amount` to `counter` (a window of `period` seconds); return its total and when the window ends."""
+    def add(self, counter: str, period: int, amount: int, window: str = "") -> tuple[int, float, str]:
+        """Add `amount` to `counter`; return its total, when its window ends, and the window's id.
+
+        A negative amount is added only if `window` is still the counter's window.
+        """
+        ...
+
+    def close(self) -> None:
+        """Let go of any connection."""
         ...
 
 
@@ -51,20 +60,23 @@ class MemoryCounters:
             MEMORY_COUNTERS, ttu=lambda _key, window, _now: window[1], timer=clock
         )
 
-    def add(self, counter: str, period: int, amount: int) -> tuple[int, float]:
-        """Add `amount` to `counter`, starting its window if it has none; return its total and the window's end."""
+    def add(self, counter: str, period: int, amount: int, window: str = "") -> tuple[int, float, str]:
+        """Add `amount` to `counter`, starting its window if it has none; return total, end and window id."""
         with self.lock:
-            window = self.windows.get(counter)
-            if window is None:
-                if amount < 0:
-                    return 0, 0.0
-                window = self.windows[counter] = [0, self.clock() + period]
-            window[0] += amount
-            return window[0], window[1]
+            current = self.windows.get(counter)
+            if amount < 0 and (current is None or current[2] != window):
+                return 0, 0.0, ""
+            if current is None:
+                current = self.windows[counter] = [0, self.clock() + period, uuid.uuid4().hex]
+            current[0] += amount
+            return current[0], current[1], current[2]
+
+    def close(self) -> None:
+        """Hold nothing to close: the counters live in this process."""
 
 
 class RedisCounters:
-    """Counters in Redis, one script call per update."""
+    """Counters in Redis (a hash per caller and limit: count and window id), one script call per update."""
 
     shared = True
 
@@ -73,10 +85,10 @@ class RedisCounters:
         self.client = redis.Redis.from_url(url, socket_timeout=REDIS_TIMEOUT, socket_connect_timeout=REDIS_TIMEOUT)
         self.script = self.client.register_script(ADD_SCRIPT)
 
-    def add(self, counter: str, period: int, amount: int) -> tuple[int, float]:
-        """Add `amount` to `counter` in one round trip; return its total and when its window ends."""
-        total, left_ms = self.script(keys=[counter], args=[amount, period * 1000])
-        return int(total), self.clock() + max(int(left_ms), 0) / 1000
+    def add(self, counter: str, period: int, amount: int, window: str = "") -> tuple[int, float, str]:
+        """Add `amount` to `counter` in one round trip; return its total, when its window ends, its id."""
+        total, left_ms, current = self.script(keys=[counter], args=[amount, period * 1000, window, uuid.uuid4().hex])
+        return int(total), self.clock() + max(int(left_ms), 0) / 1000, current.decode() if current else ""
 
     def close(self) -> None:
         """Close this process's connections to Redis."""

@@ -42,6 +42,7 @@ IDLE_SECONDS = 1.0  # a lease unused this long gives its counts back
 RECHECK_SECONDS = 1.0  # a refused caller's counter is read again this often: counts may have come back
 STORAGE_RETRY_SECONDS = 1.0  # after Redis fails, requests pass uncounted this long before one asks again
 RENEWAL_WAIT_SECONDS = 4 * REDIS_TIMEOUT  # a request waits this long for another's lease renewal
+COUNTER_PREFIX = "lp-rate"  # counters are hashes (count, window id); the earlier string counters were lp-limits
 
 
 @dataclass
@@ -51,6 +52,7 @@ class Lease:
     counter: str  # the shared counter's name
     period: int  # the window's length in seconds
     ends: float = 0.0  # when the window ends (0: not known until the first renewal)
+    window: str = ""  # the shared window's id: counts given back name it
     left: int = 0  # counts taken from the shared counter and not yet used
     seen: int = 0  # the shared counter after this process's last renewal
     size: int = 1  # counts asked for at the next renewal, doubling
@@ -69,16 +71,17 @@ class Leases(LRUCache):
     def popitem(self):
         key, lease = super().popitem()
         if lease.left:
-            self.forgotten.append((lease.counter, lease.period, lease.left, lease.ends))
+            self.forgotten.append((lease.counter, lease.period, lease.left, lease.window))
         return key, lease
 
 
 class RateLimits:
     """RATE_LIMIT per caller: the `limits` library parses it; counters in memory or Redis, leased out.
 
-    When Redis fails, requests are let through (logged once per outage and process), requests never wait
-    for a renewal that Redis is failing, and one request asks Redis again a second after the failure: a
-    broken limiter must not take the API down.
+    When Redis fails, requests are let through (logged once per outage and process): only the requests
+    that meet the failure wait out its timeout, none waits for a renewal once Redis is known to be failing,
+    and one request asks again a second after the failure. A broken limiter must not take the API down.
+    Windows run on the wall clock, as in the `limits` library; a large clock step moves them with it.
     """
 
     def __init__(self, settings: Settings, clock: Callable[[], float] = time.time, sweep: bool = True):
@@ -121,7 +124,7 @@ class RateLimits:
             with self.lock:
                 lease = self.leases.get((index, key))
                 if lease is None or (lease.ends and now >= lease.ends):  # unused counts lapse with their window
-                    lease = self.leases[(index, key)] = Lease(item.key_for("lp-limits", key), item.get_expiry())
+                    lease = self.leases[(index, key)] = Lease(item.key_for(COUNTER_PREFIX, key), item.get_expiry())
                 if lease.left > 0:
                     lease.left -= 1
                     lease.used = now
@@ -147,7 +150,7 @@ class RateLimits:
             with self.lock:
                 if answer is None:
                     return None  # the shared counter is unavailable: let the request through
-                total, lease.ends = answer
+                total, lease.ends, lease.window = answer
                 lease.seen = total
                 if recheck:
                     lease.refused_until = 0.0 if total < item.amount else min(lease.ends, now + RECHECK_SECONDS)
@@ -156,11 +159,14 @@ class RateLimits:
                 else:
                     granted = min(want, item.amount - (total - want))
                     if granted < want and self.counters.shared:  # taken past the limit: back at the next give-back
-                        self.forgotten.append((lease.counter, lease.period, want - max(granted, 0), lease.ends))
+                        self.forgotten.append((lease.counter, lease.period, want - max(granted, 0), lease.window))
                     if granted <= 0:
                         lease.refused_until = min(lease.ends, now + RECHECK_SECONDS)
                         return lease.ends
                     lease.size, lease.used, lease.left = 2 * want, now, lease.left + granted - 1
+                    if self.leases.get((index, key)) is not lease:  # replaced meanwhile: nobody will use these
+                        self.forgotten.append((lease.counter, lease.period, lease.left, lease.window))
+                        lease.left = 0
                     return None
         finally:
             with self.lock:
@@ -175,22 +181,28 @@ class RateLimits:
             returns, self.forgotten[:] = list(self.forgotten), []
             for lease in self.leases.values():
                 if lease.left and lease.renewal is None and now - lease.used >= IDLE_SECONDS:
-                    returns.append((lease.counter, lease.period, lease.left, lease.ends))
-                    lease.left = 0
+                    returns.append((lease.counter, lease.period, lease.left, lease.window))
+                    lease.left, lease.size = 0, 1  # an idle caller starts small again
         given = 0
-        for counter, period, left, ends in returns:
-            if ends - now > IDLE_SECONDS and self._add(counter, period, -left) is not None:  # not into a next window
+        for counter, period, left, window in returns:
+            answer = self._add(counter, period, -left, window)  # refused by a window other than its own
+            if answer is not None and answer[2] == window:
                 given += left
         return given
+
+    def close(self) -> None:
+        """Stop giving back and let go of the counters' connections."""
+        self.sweeper = -1
+        self.counters.close()
 
     def _start_sweeper(self) -> None:
         with self.lock:
             if self.sweeper == os.getpid():
                 return
-            self.sweeper = os.getpid()  # per process: gunicorn forks after the app is built
+            self.sweeper = os.getpid()  # per process: a forked child starts its own
 
         def sweep():
-            while True:
+            while self.sweeper == os.getpid():
                 time.sleep(IDLE_SECONDS / 2)
                 try:
                     self.give_back()
@@ -199,14 +211,14 @@ class RateLimits:
 
         threading.Thread(target=sweep, name="looker-proxy-limits", daemon=True).start()
 
-    def _add(self, counter: str, period: int, amount: int) -> tuple[int, float] | None:
-        """Add `amount` to the shared `counter`; return its total and its window's end, or None if it failed."""
+    def _add(self, counter: str, period: int, amount: int, window: str = "") -> tuple[int, float, str] | None:
+        """Add `amount` to the shared `counter`; return its total, window end and window id, or None if it failed."""
         with self.lock:
             if self.failing and (self.probing or self.clock() < self.down_until):
                 return None
             self.probing = self.failing
         try:
-            answer = self.counters.add(counter, period, amount)
+            answer = self.counters.add(counter, period, amount, window)
         except Exception as exc:  # noqa: BLE001 - the storage (Redis) failed: let the request through
             with self.lock:
                 self.down_until, self.probing = self.clock() + STORAGE_RETRY_SECONDS, False
