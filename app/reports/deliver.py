@@ -42,15 +42,8 @@ def build_email(report: Report, table: Table, slot: dt.datetime, mail: Mail, ran
         return _rendered_email(report, table, slot, mail, ran_at)
     shown = table.cells[: report.rows_in_message]
     more = len(table.rows) - len(shown)
-    sender = mail.sender or "looker-proxy@localhost"
     summary = f"{len(table.rows)} rows, run {_when(report, ran_at)}."
-    message = EmailMessage()
-    message["Subject"] = subject(report, table, slot)
-    message["From"] = sender
-    message["To"] = ", ".join(report.email.to)
-    message["Date"] = email.utils.format_datetime(ran_at.astimezone(dt.UTC))
-    message["Message-ID"] = email.utils.make_msgid(report.name, domain=sender.rpartition("@")[2] or "localhost")
-    message["X-Report-Slot"] = f"{report.name} {slot.isoformat()}"
+    message = _addressed(report, table, slot, mail, ran_at)
     tail = f"and {more} more rows in the attachment ({table.filename})." if more > 0 else ""
     text = [report.title, summary, "", text_table(table.columns, shown), ""]
     text += [tail or f"The full result is attached ({table.filename})."]
@@ -74,14 +67,7 @@ def _rendered_email(report: Report, table: Table, slot: dt.datetime, mail: Mail,
     """Compose the email of a rendered report: what the attached file shows, when, and the file."""
     when = _when(report, ran_at)
     link = f"<p><a href='{html.escape(table.link)}'>Open in Looker</a></p>" if table.link else ""
-    sender = mail.sender or "looker-proxy@localhost"
-    message = EmailMessage()
-    message["Subject"] = subject(report, table, slot)
-    message["From"] = sender
-    message["To"] = ", ".join(report.email.to)
-    message["Date"] = email.utils.format_datetime(ran_at.astimezone(dt.UTC))
-    message["Message-ID"] = email.utils.make_msgid(report.name, domain=sender.rpartition("@")[2] or "localhost")
-    message["X-Report-Slot"] = f"{report.name} {slot.isoformat()}"
+    message = _addressed(report, table, slot, mail, ran_at)
     message.set_content(f"{report.title}\n{table.render_of}, rendered at {when}, is attached ({table.filename}).\n")
     message.add_alternative(
         f"<html><body><h2>{html.escape(report.title, False)}</h2><p>{html.escape(table.render_of, False)}, "
@@ -136,3 +122,16 @@ def send_slack(url: str, payload: dict, timeout: float = 15) -> None:
         raise DeliveryError(f"Slack could not be reached: {type(exc).__name__}") from None
     if reply.status_code >= 300:
         raise DeliveryError(f"Slack answered {reply.status_code}")
+
+
+def _addressed(report: Report, table: Table, slot: dt.datetime, mail: Mail, ran_at: dt.datetime) -> EmailMessage:
+    """Start a report's email with its headers: subject, sender, recipients, date, id and the slot it is for."""
+    sender = mail.sender or "looker-proxy@localhost"
+    message = EmailMessage()
+    message["Subject"] = subject(report, table, slot)
+    message["From"] = sender
+    message["To"] = ", ".join(report.email.to)
+    message["Date"] = email.utils.format_datetime(ran_at.astimezone(dt.UTC))
+    message["Message-ID"] = email.utils.make_msgid(report.name, domain=sender.rpartition("@")[2] or "localhost")
+    message["X-Report-Slot"] = f"{report.name} {slot.isoformat()}"
+    return message
