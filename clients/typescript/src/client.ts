@@ -1,7 +1,8 @@
 /** A small typed client of the Looker Proxy API, for browsers and Node 18+, on openapi-fetch. */
 import createClient, { type Client, type Middleware } from 'openapi-fetch'
-import { sleep, unwrap, type RequestOptions } from './http.js'
+import { unwrap, type RequestOptions } from './http.js'
 import type { Result } from './meta.js'
+import { runJob, type Progress, type RunOptions } from './poll.js'
 import { renderMethods } from './renders.js'
 import type { components, operations, paths } from './schema.js'
 
@@ -51,18 +52,9 @@ export interface CallOptions {
   keepalive?: boolean
 }
 
-export interface TaskProgress {
-  id: string | null
-  status: TaskStatus | 'starting'
-  polls: number
-  startedAt: Date
-}
+export type TaskProgress = Progress<TaskStatus>
 
-export interface RunTaskOptions extends CallOptions {
-  onProgress?: (progress: TaskProgress) => void
-  /** Wait used when a 202 carries no Retry-After, in seconds. */
-  defaultRetryAfter?: number
-}
+export interface RunTaskOptions extends CallOptions, RunOptions<TaskStatus> {}
 
 export type TaskOutcome<T> = { done: false; task: Task; retryAfter: number | null } | { done: true; result: Result<T> }
 
@@ -191,39 +183,20 @@ export function createLookerProxyClient(options: ClientOptions = {}) {
 
     /** Start a task, poll it at its Retry-After until done, and kill it in Looker if the signal aborts first. */
     async runQueryTask<T = Row[]>(body: QueryRequest, call: RunTaskOptions = {}): Promise<Result<T>> {
-      const { signal, onProgress } = call
-      const progress: TaskProgress = { id: null, status: 'starting', polls: 0, startedAt: new Date() }
-      const report = () => onProgress?.({ ...progress })
-      report()
-      const started = await client.startQueryTask(body, call)
-      progress.id = started.data.id
-      progress.status = started.data.status
-      report()
-      try {
-        // A result already in the service's cache completes at once: ask for it without waiting.
-        let wait = started.data.status === 'complete' ? 0 : (started.meta.retryAfter ?? call.defaultRetryAfter ?? 1)
-        for (;;) {
-          await sleep(wait, signal)
-          const outcome = await client.queryTaskResults<T>(progress.id, call)
-          progress.polls += 1
-          if (outcome.done) {
-            progress.status = 'complete'
-            report()
-            return outcome.result
-          }
-          progress.status = outcome.task.status
-          report()
-          wait = outcome.retryAfter ?? call.defaultRetryAfter ?? 1
-        }
-      } catch (error) {
-        if (signal?.aborted) {
+      return runJob<TaskStatus, T>(
+        {
+          start: () => client.startQueryTask(body, call),
+          ready: 'complete', // a result already in the service's cache completes at once
+          poll: async (id) => {
+            const outcome = await client.queryTaskResults<T>(id, call)
+            return outcome.done ? outcome : { done: false, status: outcome.task.status, retryAfter: outcome.retryAfter }
+          },
+          stoppedAs: (aborted) => (aborted ? 'killed' : null),
           // The caller gave up: stop Looker's work too. The signal is spent, so this DELETE goes without it.
-          progress.status = 'killed'
-          report()
-          await client.cancelQueryTask(progress.id, { keepalive: true, headers: call.headers }).catch(() => undefined)
-        }
-        throw error
-      }
+          abandon: (id) => client.cancelQueryTask(id, { keepalive: true, headers: call.headers }).catch(() => undefined),
+        },
+        call,
+      )
     },
 
     ...renderMethods(api, init),

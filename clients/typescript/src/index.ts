@@ -2,6 +2,7 @@
 export { createLookerProxyClient } from './client.js'
 export type * from './client.js'
 export type * from './renders.js'
+export type { Progress, RunOptions, Step } from './poll.js'
 export { readMeta } from './meta.js'
 export type { CacheOutcome, Result, ResultMeta } from './meta.js'
 export { ProblemError, parseRetryAfter } from './problem.js'

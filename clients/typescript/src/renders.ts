@@ -4,8 +4,9 @@
  */
 import type { Client } from 'openapi-fetch'
 import type { CallOptions } from './client.js'
-import { settle, sleep, unwrap, type Outcome, type RequestOptions } from './http.js'
+import { settle, unwrap, type Outcome, type RequestOptions } from './http.js'
 import type { Result } from './meta.js'
+import { runJob, type Progress, type RunOptions } from './poll.js'
 import type { components, paths } from './schema.js'
 
 type Schemas = components['schemas']
@@ -38,18 +39,9 @@ export interface RenderFile {
   contentType: string
 }
 
-export interface RenderProgress {
-  id: string | null
-  status: RenderStatus | 'starting'
-  polls: number
-  startedAt: Date
-}
+export type RenderProgress = Progress<RenderStatus>
 
-export interface RunRenderOptions extends CallOptions {
-  onProgress?: (progress: RenderProgress) => void
-  /** Wait used when a 202 carries no Retry-After, in seconds. */
-  defaultRetryAfter?: number
-}
+export interface RunRenderOptions extends CallOptions, RunOptions<RenderStatus> {}
 
 export type RenderOutcome =
   | { done: false; render: Render; retryAfter: number | null }
@@ -113,37 +105,18 @@ export function renderMethods(api: Client<paths>, init: (call?: CallOptions) => 
      * wait (the service has no way to stop a render in Looker; an identical request later joins it).
      */
     async runRender(body: RenderRequest, call: RunRenderOptions = {}): Promise<Result<RenderFile>> {
-      const { signal, onProgress } = call
-      const progress: RenderProgress = { id: null, status: 'starting', polls: 0, startedAt: new Date() }
-      const report = () => onProgress?.({ ...progress })
-      report()
-      const started = await methods.startRender(body, call)
-      progress.id = started.data.id
-      progress.status = started.data.status
-      report()
-      // A file already in the service's cache is ready at once: ask for it without waiting.
-      let wait = started.data.status === 'success' ? 0 : (started.meta.retryAfter ?? call.defaultRetryAfter ?? 1)
-      try {
-        for (;;) {
-          await sleep(wait, signal)
-          const outcome = await methods.renderFile(progress.id, call)
-          progress.polls += 1
-          if (outcome.done) {
-            progress.status = 'success'
-            report()
-            return outcome.result
-          }
-          progress.status = outcome.render.status
-          report()
-          wait = outcome.retryAfter ?? call.defaultRetryAfter ?? 1
-        }
-      } catch (error) {
-        if (!signal?.aborted) {
-          progress.status = 'failure'
-          report()
-        }
-        throw error
-      }
+      return runJob<RenderStatus, RenderFile>(
+        {
+          start: () => methods.startRender(body, call),
+          ready: 'success', // a file already in the service's cache is ready at once
+          poll: async (id) => {
+            const outcome = await methods.renderFile(id, call)
+            return outcome.done ? outcome : { done: false, status: outcome.render.status, retryAfter: outcome.retryAfter }
+          },
+          stoppedAs: (aborted) => (aborted ? null : 'failure'),
+        },
+        call,
+      )
     },
   }
   return methods
